@@ -1,0 +1,58 @@
+"""ut-notebook: UserTesting results in Jupyter, as tidy pandas DataFrames.
+
+>>> import ut_notebook as ut
+>>> ut.connect(demo=True)                      # or ut.login() for the widget  # doctest: +SKIP
+>>> df = ut.load_sessions(ut.demo.TESTS["survey"])                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .client import RetryPolicy, Session
+from .config import Settings, load_settings
+from .connect import connect, current_session, disconnect
+from .errors import (
+    APIError,
+    AuthError,
+    InsecureTransportError,
+    NotConnectedError,
+    NotFoundError,
+    RateLimitError,
+    TruncatedResultWarning,
+    UTError,
+)
+from .sessions import load_sessions
+
+if TYPE_CHECKING:
+    from . import demo
+
+__all__ = [
+    "APIError",
+    "AuthError",
+    "InsecureTransportError",
+    "NotConnectedError",
+    "NotFoundError",
+    "RateLimitError",
+    "RetryPolicy",
+    "Session",
+    "Settings",
+    "TruncatedResultWarning",
+    "UTError",
+    "__version__",
+    "connect",
+    "current_session",
+    "demo",
+    "disconnect",
+    "load_sessions",
+    "load_settings",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # `ut.demo` is imported on first use: the simulator is not needed to talk to the API.
+    if name == "demo":
+        return importlib.import_module(".demo", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
