@@ -1,0 +1,247 @@
+"""The API's endpoints: from a parsed GET request to a status and a body.
+
+Transport concerns (auth, rate limit, faults, headers) live in server.py; this module
+only knows the resources. Results API errors look like NestJS's
+(``{"statusCode", "message", "error"}``); legacy v1 errors are ``HttpErrorResponse``
+(``{"errorCode", "errorMessage"}``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import legacy
+from .catalog import CATALOG
+from .data import SessionStore, iso_ms, iso_s
+from .details import nps_summary, play, qx_scores, v3_details
+from .transcript import webvtt
+
+__all__ = ["JSON", "Api", "Reply", "json_reply"]
+
+JSON = "application/json; charset=utf-8"
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+LEGACY_PREFIX = "/usertesting/api/v1"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = JSON
+    headers: dict[str, str] = field(default_factory=dict)
+    arrivals_test: str | None = None  # a sessionResults page of this test was served
+
+
+def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Reply(status, body, JSON, dict(headers or {}))
+
+
+_REASONS = {400: "Bad Request", 404: "Not Found", 401: "Unauthorized", 500: "Internal Server Error"}
+
+
+def nest_error(status: int, message: str | list[str]) -> Reply:
+    payload: dict[str, Any] = {"statusCode": status, "message": message}
+    if status not in (401,):
+        payload["error"] = _REASONS.get(status, "Error")
+    return json_reply(status, payload)
+
+
+_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 429: "TOO_MANY_REQUESTS"}
+
+
+def legacy_error(status: int, message: str) -> Reply:
+    return json_reply(status, {"errorCode": _CODES.get(status, "ERROR"), "errorMessage": message})
+
+
+def is_legacy(path: str) -> bool:
+    return path.startswith("/usertesting/")
+
+
+def _int_param(
+    query: dict[str, list[str]], name: str, lo: int, hi: int, default: int, errors: list[str]
+) -> int | None:
+    values = query.get(name)
+    if values is None:
+        return default
+    text = values[-1] if len(values) == 1 else ""
+    value = float(text) if _NUMBER.match(text) else float("nan")
+    if not value.is_integer():
+        errors.append(f"{name} must be an integer number")
+        return None
+    if value < lo:
+        errors.append(f"{name} must not be less than {lo}")
+    if value > hi:
+        errors.append(f"{name} must not be greater than {hi}")
+    return int(value)
+
+
+class Api:
+    """The resources of one server (its own :class:`SessionStore`)."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+        self._cache_lock = threading.Lock()
+        self._nps_cache: dict[tuple[str, int], list[dict[str, int]]] = {}
+
+    def route(
+        self, method: str, path: str, query: dict[str, list[str]], unknown_task_types: bool
+    ) -> Reply:
+        if len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
+        parts = path.split("/")[1:]
+        if method == "GET":
+            if parts[:3] == ["api", "v2", "sessionResults"]:
+                if len(parts) == 3:
+                    return self.session_results(query)
+                if len(parts) == 5 and parts[4] == "transcript":
+                    return self.transcript(parts[3])
+                if len(parts) == 5 and parts[4] == "videoDownloadUrl":
+                    return self.video(parts[3])
+            if parts[:3] == ["api", "v3", "sessionResults"] and len(parts) == 4:
+                return self.details(parts[3], unknown_task_types)
+            if parts[:3] == ["api", "v2", "testResults"] and parts[4:] == ["qxScores"]:
+                return self.qx(parts[3])
+            if path == LEGACY_PREFIX + "/workspaces":
+                return json_reply(200, legacy.workspaces())
+            if parts[:4] == ["usertesting", "api", "v1", "workspaces"] and len(parts) == 5:
+                return self.workspace(parts[4], query)
+            if parts[:4] == ["usertesting", "api", "v1", "studies"] and len(parts) == 5:
+                return self.study(parts[4])
+        if is_legacy(path):
+            return legacy_error(404, f"Cannot {method} {path}")
+        return nest_error(404, f"Cannot {method} {path}")
+
+    # -- Results API v2/v3 ------------------------------------------------------------
+
+    def session_results(self, query: dict[str, list[str]]) -> Reply:
+        errors: list[str] = []
+        test_id = (query.get("testId") or [""])[-1]
+        if not test_id:
+            errors += ["testId should not be empty", "testId must be a UUID"]
+        elif len(query["testId"]) > 1 or not UUID_RE.match(test_id):
+            errors.append("testId must be a UUID")
+        limit = _int_param(query, "limit", 1, 500, 25, errors)
+        offset = _int_param(query, "offset", 0, 10_000, 0, errors)
+        if errors:
+            return nest_error(400, errors)
+        test_id = test_id.lower()
+        if test_id not in CATALOG:
+            return nest_error(404, "Test not found")
+        sessions, total = self.store.page(test_id, offset, limit)
+        reply = json_reply(
+            200,
+            {
+                "testId": test_id,
+                "sessions": [
+                    {
+                        "sessionId": s.id,
+                        "audienceId": s.audience_id,
+                        "status": s.status,
+                        "startTime": iso_ms(s.start_ms),
+                        "finishTime": iso_ms(s.finish_ms) if s.finish_ms is not None else None,
+                    }
+                    for s in sessions
+                ],
+                "meta": {"pagination": {"limit": limit, "offset": offset, "totalCount": total}},
+            },
+        )
+        reply.arrivals_test = test_id
+        return reply
+
+    def _session(self, session_id: str):
+        if not UUID_RE.match(session_id):
+            return None, nest_error(400, "Validation failed (uuid is expected)")
+        found = self.store.find(session_id.lower())
+        if found is None:
+            return None, nest_error(404, "Session not found")
+        return found, None
+
+    def details(self, session_id: str, unknown_task_types: bool) -> Reply:
+        found, error = self._session(session_id)
+        if error:
+            return error
+        spec, session = found
+        return json_reply(200, v3_details(play(spec, session, unknown_task_types)))
+
+    def transcript(self, session_id: str) -> Reply:
+        found, error = self._session(session_id)
+        if error:
+            return error
+        spec, session = found
+        if not spec.has_transcript:
+            return nest_error(404, "Transcript not found")
+        text = webvtt(play(spec, session))
+        return Reply(
+            200, text.encode("utf-8"), "text/vtt; charset=utf-8", {"Accept-Ranges": "bytes"}
+        )
+
+    def video(self, session_id: str) -> Reply:
+        found, error = self._session(session_id)
+        if error:
+            return error
+        spec, session = found
+        if not spec.has_video:
+            return nest_error(404, "Video not found")
+        now = int(time.time())
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+        signature = hashlib.sha256(f"{session.id}:{now}".encode()).hexdigest()
+        url = (
+            f"https://ut-demo-videos.s3.us-east-2.amazonaws.com/videos/{session.id}/session.mp4"
+            "?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            f"&X-Amz-Credential=AKIADEMOEXAMPLE00000%2F{stamp[:8]}%2Fus-east-2%2Fs3%2Faws4_request"
+            f"&X-Amz-Date={stamp}&X-Amz-Expires=3600&X-Amz-SignedHeaders=host"
+            f"&X-Amz-Signature={signature}"
+        )
+        return json_reply(
+            200,
+            {"videoUrl": url, "sessionId": session.id, "expiresAt": iso_s((now + 3600) * 1000)},
+        )
+
+    def qx(self, test_id: str) -> Reply:
+        if not UUID_RE.match(test_id):
+            return nest_error(400, "Validation failed (uuid is expected)")
+        spec = CATALOG.get(test_id.lower())
+        if spec is None:
+            return nest_error(404, "Test not found")
+        if not spec.has_qx:
+            return nest_error(404, "QXscores not found: not an interaction test")
+        return json_reply(200, qx_scores(spec, self.store.all(spec.id)))
+
+    # -- legacy v1 --------------------------------------------------------------------
+
+    def workspace(self, workspace_uuid: str, query: dict[str, list[str]]) -> Reply:
+        if not UUID_RE.match(workspace_uuid):
+            return legacy_error(400, "Not a valid UUID")
+        after = (query.get("after") or [None])[-1]
+        before = (query.get("before") or [None])[-1]
+        try:
+            page = legacy.workspace_studies(workspace_uuid.lower(), after, before)
+        except legacy.BadCursor as err:
+            return legacy_error(400, str(err))
+        if page is None:
+            return legacy_error(404, "Workspace not found")
+        return json_reply(200, page)
+
+    def study(self, study_uuid: str) -> Reply:
+        if not UUID_RE.match(study_uuid):
+            return legacy_error(400, "Not a valid UUID")
+        spec = CATALOG.get(study_uuid.lower())
+        if spec is None:
+            return legacy_error(404, "Study not found")
+        sessions = self.store.all(spec.id)
+        key = (spec.id, len(sessions))
+        with self._cache_lock:
+            nps = self._nps_cache.get(key)
+        if nps is None:
+            nps = nps_summary(spec, sessions)
+            with self._cache_lock:
+                self._nps_cache[key] = nps
+        return json_reply(200, legacy.study(spec, len(sessions), nps))
