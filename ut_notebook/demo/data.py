@@ -120,14 +120,11 @@ def _generate(spec: TestSpec) -> tuple[Session, ...]:
     cum_slots = _slot_weights(spec)
     slots = rng.choices(range(len(cum_slots)), cum_weights=cum_slots, k=spec.n_sessions)
     audiences, cum = _audiences(spec)
-    end = spec.start_ms + spec.days * DAY_MS
-    sessions = [
-        _one_session(
-            spec, rng, spec.start_ms + slot * HOUR_MS + rng.randrange(HOUR_MS), audiences, cum,
-            end - 2 * DAY_MS,
-        )
-        for slot in slots
-    ]  # fmt: skip
+    recent_from = spec.start_ms + (spec.days - 2) * DAY_MS
+    sessions = []
+    for slot in slots:
+        start = spec.start_ms + slot * HOUR_MS + rng.randrange(HOUR_MS)
+        sessions.append(_one_session(spec, rng, start, audiences, cum, recent_from))
     sessions.sort(key=lambda s: (s.start_ms, s.id))
     return tuple(sessions)
 

@@ -58,6 +58,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = 128  # the default 5 drops SYNs under parallel load: 1 s stalls
 
     def __init__(self, address, sim: DemoServer) -> None:
         self.sim = sim
