@@ -100,7 +100,13 @@ def _slot_weights(spec: TestSpec) -> list[float]:
 
 
 def _one_session(
-    spec: TestSpec, rng: random.Random, start: int, audiences, cum, recent_from: int
+    spec: TestSpec,
+    rng: random.Random,
+    start: int,
+    audiences: list[str],
+    cum: list[float],
+    recent_from: int,
+    in_progress_rate: float = 0.6,
 ) -> Session:
     sid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     audience = None
@@ -109,7 +115,8 @@ def _one_session(
     duration = session_duration_ms(spec.plan, rng)
     if rng.random() < COMPLETE_RATE:
         return Session(sid, audience, "COMPLETE", start, start + duration)
-    status = "IN_PROGRESS" if start >= recent_from and rng.random() < 0.6 else "ABANDONED"
+    recent = start >= recent_from and rng.random() < in_progress_rate
+    status = "IN_PROGRESS" if recent else "ABANDONED"
     return Session(sid, audience, status, start, None)
 
 
@@ -213,7 +220,8 @@ class SessionStore:
             new = []
             for _ in range(n):
                 start += max(1000, int(self._rng.expovariate(1 / (4 * MINUTE_MS))))
-                s = _one_session(spec, self._rng, start, audiences, cum, start)
+                # A session that just arrived and is not complete is still in progress.
+                s = _one_session(spec, self._rng, start, audiences, cum, start, 1.0)
                 new.append(s)
                 self._arrived[s.id] = (test_id, s)
             items.extend(new)

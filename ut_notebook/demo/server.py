@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -40,6 +41,7 @@ _API_HEADERS = {
 }
 _TOKEN_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _DROP = -1  # Reply.status meaning "close the connection without answering"
+LOG_LIMIT = 100_000  # requests kept in DemoServer.requests
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,8 @@ class DemoServer:
         self._tokens = TokenStore()
         self._limiter = FixedWindowLimiter()
         self._faults = FaultInjector(config.seed)
-        self._log: list[RequestRecord] = []
+        # Every request, oldest first; a long-running demo keeps only the newest ones.
+        self._log: deque[RequestRecord] = deque(maxlen=LOG_LIMIT)
         self._authorized = 0
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -253,11 +256,14 @@ class DemoServer:
         query_multi = parse_qs(split.query, keep_blank_values=True)
         query = {k: v[-1] for k, v in query_multi.items()}
         headers = {k.lower(): v for k, v in h.headers.items()}
-        length = int(headers.get("content-length") or 0)
-        body = h.rfile.read(length) if length > 0 else b""
         config = self._config
+        length = headers.get("content-length", "0").strip()
+        body = h.rfile.read(int(length)) if length.isdigit() and int(length) > 0 else b""
         try:
-            if path in TOKEN_SCOPES:
+            if not length.isdigit():
+                h.close_connection = True  # the rest of the stream cannot be framed
+                reply = nest_error(400, "Invalid Content-Length header")
+            elif path in TOKEN_SCOPES:
                 reply = self._token(path, method, headers, body, config)
             elif path.startswith(("/api/", "/usertesting/api/")):
                 reply = self._api_request(method, path, query_multi, headers, config)

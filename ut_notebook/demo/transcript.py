@@ -44,4 +44,4 @@ def webvtt(p: Play) -> str:
     out = ["WEBVTT", ""]
     for n, (start, end, who, text) in enumerate(cues, 1):
         out += [str(n), f"{_stamp(start)} --> {_stamp(end)}", f"<v {who}>{text}", ""]
-    return "\n".join(out)
+    return "\n".join(out) + ("" if cues else "\n")
