@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from dataclasses import replace
 
 from . import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TESTS, DemoServer, SimulatorConfig
 from .catalog import CATALOG
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, test_id in TESTS.items():
         print(f"    {name:<15} {test_id}  ({CATALOG[test_id].n_sessions} sessions)")
     print("Press Ctrl-C to stop.", flush=True)
+    # SIGTERM (kill, process managers) stops as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

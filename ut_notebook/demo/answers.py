@@ -8,13 +8,12 @@ docs/simulator.md.
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any
 
 from .plans import ANSWER_KEYS, WRITTEN, TaskDef
 
-__all__ = ["answer_object", "task_answer", "task_rng"]
+__all__ = ["answer_key", "answer_object", "task_answer", "task_rng"]
 
 
 def task_rng(session_id: str, task_id: str) -> random.Random:
@@ -124,7 +123,3 @@ def answer_object(task_type: str, payload: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = dict.fromkeys(ANSWER_KEYS.values())
     answer[answer_key(task_type)] = payload
     return answer
-
-
-def lognormal_ms(rng: random.Random, median_ms: float, sigma: float) -> int:
-    return int(rng.lognormvariate(math.log(median_ms), sigma))
