@@ -25,6 +25,7 @@ from .errors import (
     UTError,
 )
 from .sessions import load_sessions
+from .widgets import CredentialsWidget, login
 
 if TYPE_CHECKING:
     from . import demo
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "APIError",
     "AuthError",
+    "CredentialsWidget",
     "InsecureTransportError",
     "NotConnectedError",
     "NotFoundError",
@@ -48,6 +50,7 @@ __all__ = [
     "disconnect",
     "load_sessions",
     "load_settings",
+    "login",
 ]
 
 
