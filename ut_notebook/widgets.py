@@ -242,7 +242,8 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
             return
         self._closing = True
         self._bind(None)
-        for child in self._controls():
+        boxes = [self.header, self.advanced, *self.advanced.children, self.buttons, self.status]
+        for child in [*self._controls(), *boxes]:
             child.close()
         super().close()
 
