@@ -22,7 +22,7 @@ from .connect import require_session
 from .errors import APIError, TruncatedResultWarning, UTError
 from .frames import DURATION, UTC_DATETIME, typed_frame
 from .ids import parse_uuid
-from .progress import progress_bar, wants_progress
+from .progress import LoadBar
 
 __all__ = ["MAX_OFFSET", "MAX_PAGE_SIZE", "SESSION_SCHEMA", "load_sessions"]
 
@@ -116,7 +116,7 @@ def load_sessions(
     shift = 0  # sessions that arrived since: they push every older session down
     next_pos = 0  # first position (in the initial list) not yet read
     try:
-        with _Bar(progress, test_id) as bar:
+        with LoadBar(progress, f"sessions of {test_id[:8]}…", unit="page") as bar:
             while goal is None or next_pos < goal:
                 offset = next_pos + shift
                 limit = page_size if max_rows is None else min(page_size, max_rows - next_pos)
@@ -156,7 +156,7 @@ def load_sessions(
                     # Sessions vanished and the page jumped past unread ones: read again.
                     continue
                 next_pos = max(next_pos, first_pos + len(items))
-                bar.page(len(rows))
+                bar.advance(postfix=f"{len(rows):,} sessions")
                 if not items or offset + len(items) >= total:
                     break  # the end of the list
             if attrs["truncated"]:
@@ -187,36 +187,3 @@ def _parse_page(body: Any, test_id: str) -> tuple[list[dict[str, Any]], int]:
             "The API may have changed; please report this."
         ) from None
     return items, total
-
-
-class _Bar:
-    """Page progress for one load: appears only once we know how many pages there are."""
-
-    def __init__(self, progress: bool | None, test_id: str) -> None:
-        self.progress = progress
-        self.desc = f"sessions of {test_id[:8]}…"
-        self.bar: Any = None
-        self._cm: Any = None
-
-    def __enter__(self) -> _Bar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._cm is not None:
-            self._cm.__exit__(None, None, None)
-
-    def start(self, pages: int) -> None:
-        self._cm = progress_bar(
-            pages, self.desc, enabled=wants_progress(self.progress, pages), unit="page"
-        )
-        self.bar = self._cm.__enter__()
-
-    def page(self, rows: int) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(f"{rows:,} sessions", refresh=False)
-            self.bar.update(1)
-
-    def waiting(self, seconds: float) -> None:
-        # Say why the bar stopped moving: no silent multi-second sleeps.
-        if self.bar is not None:
-            self.bar.set_postfix_str(f"waiting {seconds:.0f}s for the API rate limit")
