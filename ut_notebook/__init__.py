@@ -28,7 +28,7 @@ from .sessions import load_sessions
 from .widgets import CredentialsWidget, login
 
 if TYPE_CHECKING:
-    from . import demo
+    from . import charts, demo
 
 __all__ = [
     "APIError",
@@ -44,6 +44,7 @@ __all__ = [
     "TruncatedResultWarning",
     "UTError",
     "__version__",
+    "charts",
     "connect",
     "current_session",
     "demo",
@@ -55,7 +56,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # `ut.demo` is imported on first use: the simulator is not needed to talk to the API.
-    if name == "demo":
-        return importlib.import_module(".demo", __name__)
+    # `ut.demo` is imported on first use: the simulator is not needed to talk to the API;
+    # `ut.charts` too: plotly is only imported when a chart is wanted.
+    if name in ("demo", "charts"):
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,37 @@
+"""Plotly charts of ut-notebook's DataFrames.
+
+>>> import ut_notebook as ut
+>>> df = ut.load_sessions(TEST_ID)                                       # doctest: +SKIP
+>>> ut.charts.sessions_per_day(df)                                       # doctest: +SKIP
+
+Every builder takes the DataFrame first, then keyword options (``title``, ``height``,
+``labels``, ``template``, column names, ``tz`` where times are shown), and returns a
+:class:`plotly.graph_objects.Figure`; none calls ``show()``. An empty frame gives an
+empty figure that says so.
+
+Layout of this package: one module per topic (``sessions.py`` for the session list);
+the look and the shared helpers live in ``_base.py``. A new topic adds its module and
+one import line below.
+"""
+
+from __future__ import annotations
+
+from ._base import PALETTE, STATUS_COLORS, TEMPLATE, TEMPLATE_NAME, empty_figure
+from .sessions import (
+    duration_distribution,
+    sessions_per_day,
+    start_time_heatmap,
+    status_breakdown,
+)
+
+__all__ = [
+    "PALETTE",
+    "STATUS_COLORS",
+    "TEMPLATE",
+    "TEMPLATE_NAME",
+    "duration_distribution",
+    "empty_figure",
+    "sessions_per_day",
+    "start_time_heatmap",
+    "status_breakdown",
+]
