@@ -1,0 +1,315 @@
+"""A persistent on-disk cache of API answers that never change, in SQLite.
+
+Details and transcripts of COMPLETE sessions do not change, and at 10 requests per
+minute a test of 1,000 sessions takes 100 minutes to load the first time. The cache
+makes the second time take none: loaders look here first and only ask the API for
+what is missing.
+
+* Where: ``UT_CACHE_DIR`` (environment or ``.env``), default the user cache directory
+  (``~/.cache/ut-notebook`` on Linux, ``~/Library/Caches/ut-notebook`` on macOS,
+  ``%LOCALAPPDATA%\\ut-notebook\\Cache`` on Windows). One file: ``cache.sqlite3``.
+* ``UT_CACHE=0`` switches it off; ``refresh=True`` on a loader bypasses and rewrites it;
+  :func:`clear_cache` (``ut.clear_cache()``) empties it.
+* Keyed by the API URL (without any credentials or query) and the session id, so the
+  demo simulator and the real API never mix.
+* Holds response bodies only: never a token, a secret or a request header.
+* Every write is one SQLite transaction in WAL mode: a crash or a kernel interrupt
+  mid-write leaves the previous state, never a half-written entry.
+
+>>> cache = Cache.from_environment()                                   # doctest: +SKIP
+>>> cache.get_many("https://api.use2.usertesting.com", "details", ["<session id>"])
+... # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = [
+    "CACHE_FILE",
+    "Cache",
+    "CacheInfo",
+    "CacheWarning",
+    "cache_api_key",
+    "clear_cache",
+    "default_cache_dir",
+    "get_cache",
+]
+
+CACHE_FILE = "cache.sqlite3"
+SCHEMA_VERSION = 1
+KINDS = ("details", "transcript")
+_FALSE = {"0", "false", "no", "off"}
+# SQLite caps the number of "?" in one statement (32,766 since 3.32; 999 before).
+_CHUNK = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    api      TEXT NOT NULL,  -- the API URL: scheme, host, port and path only
+    kind     TEXT NOT NULL,  -- 'details' (v3 JSON) or 'transcript' (WebVTT)
+    id       TEXT NOT NULL,  -- the session id (lower-case UUID)
+    body     TEXT NOT NULL,  -- the response body, exactly as received
+    stored   REAL NOT NULL,  -- Unix time of the write
+    PRIMARY KEY (api, kind, id)
+) WITHOUT ROWID;
+"""
+
+
+class CacheWarning(UserWarning):
+    """The cache could not be used (unreadable file, full disk...); loading goes on
+    without it. Silence with ``warnings.simplefilter("ignore", ut.CacheWarning)``."""
+
+
+def default_cache_dir() -> Path:
+    """The user cache directory for ut-notebook (platformdirs' choice when installed)."""
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:  # pragma: no cover - platformdirs comes with Jupyter
+        return _fallback_cache_dir()
+    return Path(user_cache_dir("ut-notebook", appauthor=False))
+
+
+def _fallback_cache_dir() -> Path:  # pragma: no cover - depends on the platform
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+        return base / "ut-notebook" / "Cache"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "ut-notebook"
+    return Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "ut-notebook"
+
+
+def cache_api_key(api_url: str) -> str:
+    """The API part of a cache key: scheme, host, port and path, lower-cased host,
+    no user name, password, query or fragment (so never a credential).
+
+    >>> cache_api_key("https://user:pw@API.use2.usertesting.com/?x=1")
+    'https://api.use2.usertesting.com'
+    """
+    parts = urlsplit(api_url.strip())
+    host = (parts.hostname or "").lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What is in the cache: ``ut.cache.get_cache().info()``."""
+
+    path: Path | None
+    enabled: bool
+    entries: int
+    details: int
+    transcripts: int
+    size_bytes: int
+
+
+class Cache:
+    """The SQLite cache file. Thread-safe: each operation opens its own connection.
+
+    A disabled cache (``Cache(None)``) finds nothing and stores nothing.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+        self.path = Path(path) if path is not None else None
+        self._ready = False
+        self._lock = threading.Lock()
+        self._broken = False
+
+    @classmethod
+    def from_environment(cls) -> Cache:
+        """The cache the loaders use: ``UT_CACHE``/``UT_CACHE_DIR``, else the default."""
+        values = _settings()
+        if values.get("UT_CACHE", "").strip().lower() in _FALSE:
+            return cls(None)
+        folder = values.get("UT_CACHE_DIR", "").strip()
+        base = Path(folder).expanduser() if folder else default_cache_dir()
+        return cls(base / CACHE_FILE)
+
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None and not self._broken
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path is not None else "disabled (UT_CACHE=0)"
+        return f"<ut_notebook.Cache {where}>"
+
+    # -- connections ----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        assert self.path is not None
+        if not self._ready:
+            with self._lock:
+                if not self._ready:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    conn = sqlite3.connect(self.path, timeout=30)
+                    try:
+                        # WAL: readers never block the writer; a crash mid-write rolls back.
+                        conn.execute("PRAGMA journal_mode=WAL")
+                        with conn:
+                            conn.executescript(_SCHEMA)
+                            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                    finally:
+                        conn.close()
+                    with contextlib.suppress(OSError):
+                        os.chmod(self.path, 0o600)  # results are private research data
+                    self._ready = True
+        # isolation_level=None: we open and commit transactions explicitly.
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("PRAGMA synchronous=NORMAL")  # durable enough in WAL mode
+            yield conn
+        finally:
+            conn.close()
+
+    def _guard(self, what: str, exc: Exception) -> None:
+        # A broken cache must never break a load: warn once and carry on without it.
+        self._broken = True
+        warnings.warn(
+            f"The ut-notebook cache at {self.path} could not {what} ({exc}); continuing "
+            "without it. Run ut.clear_cache() or delete the file to start afresh, or set "
+            "UT_CACHE=0.",
+            CacheWarning,
+            stacklevel=4,
+        )
+
+    # -- reads and writes -----------------------------------------------------------------
+
+    def get_many(self, api_url: str, kind: str, ids: Iterable[str]) -> dict[str, str]:
+        """The cached bodies of ``ids`` (those present), by id."""
+        ids = list(dict.fromkeys(ids))
+        if not self.enabled or not ids:
+            return {}
+        api = cache_api_key(api_url)
+        found: dict[str, str] = {}
+        try:
+            with self._connect() as conn:
+                for start in range(0, len(ids), _CHUNK):
+                    chunk = ids[start : start + _CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    rows = conn.execute(
+                        f"SELECT id, body FROM entries WHERE api=? AND kind=? AND id IN ({marks})",
+                        [api, kind, *chunk],
+                    )
+                    found.update(rows)
+        except (sqlite3.Error, OSError) as exc:
+            self._guard("be read", exc)
+            return {}
+        return found
+
+    def get(self, api_url: str, kind: str, id: str) -> str | None:
+        return self.get_many(api_url, kind, [id]).get(id)
+
+    def has_any(self, api_url: str, id: str) -> bool:
+        """True when anything is cached for session ``id`` -- it is then known COMPLETE,
+        since only COMPLETE sessions are ever stored."""
+        return any(self.get_many(api_url, kind, [id]) for kind in KINDS)
+
+    def put(self, api_url: str, kind: str, id: str, body: str) -> bool:
+        """Store one body in its own transaction. Returns False if the cache is off."""
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        if not self.enabled:
+            return False
+        try:
+            with self._connect() as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO entries (api, kind, id, body, stored) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (cache_api_key(api_url), kind, id, body, time.time()),
+                    )
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            self._guard("be written", exc)
+            return False
+        return True
+
+    def clear(self) -> int:
+        """Delete every entry; returns how many there were."""
+        if self.path is None or not self.path.exists():
+            return 0
+        try:
+            with self._connect() as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                (count,) = conn.execute("SELECT COUNT(*) FROM entries").fetchone()
+                conn.execute("DELETE FROM entries")
+                conn.execute("COMMIT")
+                conn.execute("VACUUM")  # give the space back and drop old pages
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.DatabaseError:
+            # Not a database any more (or corrupt): start afresh.
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    Path(str(self.path) + suffix).unlink()
+            self._ready = False
+            self._broken = False
+            return 0
+        self._broken = False
+        return int(count)
+
+    def info(self) -> CacheInfo:
+        """Counts and size on disk."""
+        if self.path is None or not self.path.exists():
+            return CacheInfo(self.path, self.path is not None, 0, 0, 0, 0)
+        with self._connect() as conn:
+            counts = dict(conn.execute("SELECT kind, COUNT(*) FROM entries GROUP BY kind"))
+        size = sum(
+            Path(str(self.path) + suffix).stat().st_size
+            for suffix in ("", "-wal")
+            if Path(str(self.path) + suffix).exists()
+        )
+        return CacheInfo(
+            self.path,
+            self.enabled,
+            sum(counts.values()),
+            counts.get("details", 0),
+            counts.get("transcript", 0),
+            size,
+        )
+
+
+def _settings() -> dict[str, str]:
+    # Same order as the connection settings: environment first, .env fills the gaps.
+    from .config import _dotenv
+
+    return {**_dotenv(), **os.environ}
+
+
+def get_cache() -> Cache:
+    """The cache as configured right now (``UT_CACHE``, ``UT_CACHE_DIR``)."""
+    return Cache.from_environment()
+
+
+def clear_cache() -> int:
+    """Empty the on-disk cache of session details and transcripts.
+
+    Returns the number of entries removed. The next loads ask the API again.
+
+    >>> ut.clear_cache()                                                  # doctest: +SKIP
+    240
+    """
+    cache = Cache.from_environment()
+    if cache.path is None:
+        # UT_CACHE=0 hides the location, not the file: clear the configured folder too.
+        folder = _settings().get("UT_CACHE_DIR", "").strip()
+        base = Path(folder).expanduser() if folder else default_cache_dir()
+        cache = Cache(base / CACHE_FILE)
+    return cache.clear()
