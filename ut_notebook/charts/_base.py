@@ -117,7 +117,9 @@ def timestamps(df: pd.DataFrame, column: str, tz: _dt.tzinfo | str, chart: str) 
     """Column ``column`` as datetimes in ``tz`` (naive values are taken as UTC)."""
     values = df[column]
     if not pd.api.types.is_datetime64_any_dtype(values.dtype):
-        if len(values.dropna()) and not pd.api.types.is_object_dtype(values.dtype):
+        if len(values.dropna()) and not (
+            pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype)
+        ):
             raise ValueError(
                 f"{chart}(): column {column!r} must hold datetimes, not {values.dtype}."
             )
@@ -164,7 +166,7 @@ def subtitle_of(df: pd.DataFrame, *parts: str) -> str:
 
 
 def weekday_names() -> tuple[str, ...]:
-    """Monday first, as pandas numbers them (``dt.dayofweek`` 0..6)."""
+    """Monday first, as pandas numbers them (``dt.day_of_week`` 0..6)."""
     return _WEEKDAYS
 
 

@@ -359,7 +359,7 @@ def start_time_heatmap(
             "No sessions yet", title=title, height=height, template=template, subtitle=subtitle
         )
     grid = np.zeros((7, 24), dtype=int)
-    np.add.at(grid, (when.dt.dayofweek.to_numpy(), when.dt.hour.to_numpy()), 1)
+    np.add.at(grid, (when.dt.day_of_week.to_numpy(), when.dt.hour.to_numpy()), 1)
     days = list(weekday_names())
     hours = [f"{h:02d}" for h in range(24)]
     spans = [[f"{d}, {h:02d}:00–{(h + 1) % 24:02d}:00" for h in range(24)] for d in days]
