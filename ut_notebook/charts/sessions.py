@@ -213,7 +213,7 @@ def duration_distribution(
     fig.add_trace(
         go.Box(
             x=minutes.to_numpy(),
-            name="Sessions",
+            name="Finished sessions",
             orientation="h",
             boxpoints="outliers",
             boxmean=False,
