@@ -11,9 +11,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .cache import CacheWarning, clear_cache
+from .catalog import list_tests
 from .client import RetryPolicy, Session
 from .config import Settings, load_settings
 from .connect import connect, current_session, disconnect
+from .details import SessionDetails, load_session_details
 from .errors import (
     APIError,
     AuthError,
@@ -24,7 +27,11 @@ from .errors import (
     TruncatedResultWarning,
     UTError,
 )
+from .jobs import Cancelled, Job
+from .qxscores import load_qx_scores
 from .sessions import load_sessions
+from .transcripts import load_transcript, load_transcripts
+from .video import VideoURL, video_url
 from .widgets import CredentialsWidget, login
 
 if TYPE_CHECKING:
@@ -33,25 +40,37 @@ if TYPE_CHECKING:
 __all__ = [
     "APIError",
     "AuthError",
+    "CacheWarning",
+    "Cancelled",
     "CredentialsWidget",
     "InsecureTransportError",
+    "Job",
     "NotConnectedError",
     "NotFoundError",
     "RateLimitError",
     "RetryPolicy",
     "Session",
+    "SessionDetails",
     "Settings",
     "TruncatedResultWarning",
     "UTError",
+    "VideoURL",
     "__version__",
     "charts",
+    "clear_cache",
     "connect",
     "current_session",
     "demo",
     "disconnect",
+    "list_tests",
+    "load_qx_scores",
+    "load_session_details",
     "load_sessions",
     "load_settings",
+    "load_transcript",
+    "load_transcripts",
     "login",
+    "video_url",
 ]
 
 
