@@ -1,0 +1,102 @@
+"""The example notebooks: committed clean, and each runs top to bottom on the demo data.
+
+Each notebook is executed with nbclient in a kernel of this test environment, with
+``UT_DEMO=1`` and a temporary working folder (no ``.env`` found, nothing written into
+the repo), exactly as a visitor on Binder would run it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from notebook_runner import PLOTLY_MIME, WIDGET_MIME, notebooks_in, problems, run_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = notebooks_in(ROOT / "notebooks")
+IDS = [p.name for p in NOTEBOOKS]
+
+
+def test_the_example_notebooks_are_there() -> None:
+    assert {"01_quickstart.ipynb", "02_sessions_overview.ipynb"} <= set(IDS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_without_outputs_counts_or_widget_state(path: Path) -> None:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+    nbformat.validate(nb)
+    assert "widgets" not in raw["metadata"], "strip metadata.widgets (saved widget state)"
+    for cell in raw["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], f"outputs in {cell['source'][:60]!r}"
+            assert cell["execution_count"] is None
+        assert "execution" not in cell.get("metadata", {})
+    assert raw["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_the_first_code_cell_is_the_marked_test_id(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert "TEST_ID = " in first.source and "UT_TEST_ID" in first.source
+    assert "pick_test_id(TEST_ID)" in "".join(c.source for c in nb.cells)
+
+
+def _text(out: Any) -> str:
+    return str(out.get("data", {}).get("text/plain", "")) + str(out.get("text", ""))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_runs_top_to_bottom_on_the_demo_data(path: Path, tmp_path: Path) -> None:
+    nb = run_notebook(path, cwd=tmp_path, env={"UT_DEMO": "1"})
+    assert problems(nb) == []
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code)
+    figures = [o for c in code for o in c.outputs if PLOTLY_MIME in o.get("data", {})]
+    assert figures, "no plotly figure"
+    for figure in figures:
+        spec = figure["data"][PLOTLY_MIME]
+        assert spec["data"], "an empty figure: the demo test should have sessions"
+        assert spec["layout"]["title"]["text"]
+    # ut.login() drew the form, connected to the demo data by itself.
+    login = next(c for c in code if "ut.login()" in c.source)
+    assert any(WIDGET_MIME in o.get("data", {}) for o in login.outputs)
+    assert "connected" in " ".join(_text(o) for o in login.outputs).lower()
+
+
+def test_pick_test_id_uses_a_demo_test_in_demo_mode(session: Any) -> None:
+    import ut_notebook as ut
+    from ut_notebook.lab import pick_test_id
+
+    demo = ut.connect(demo=True)
+    assert pick_test_id("") == ut.demo.TESTS["survey"]
+    assert pick_test_id("interaction") == ut.demo.TESTS["interaction"]
+    assert pick_test_id(ut.demo.TESTS["empty"].upper()) == ut.demo.TESTS["empty"].upper()
+    assert pick_test_id("", demo="think_out_loud") == ut.demo.TESTS["think_out_loud"]
+    # an id of another server means nothing to the simulator: the demo test is used
+    assert pick_test_id("3fa85f64-5717-4562-b3fc-2c963f66afa6") == ut.demo.TESTS["survey"]
+    with pytest.raises(ValueError, match="Unknown demo test 'nope'"):
+        pick_test_id("", demo="nope")
+    assert demo.demo
+
+
+def test_pick_test_id_otherwise_reads_the_cell_then_the_environment_then_dotenv(
+    session: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ut_notebook.lab import pick_test_id
+
+    assert not session.demo  # connected to a simulator as if it were the real API
+    assert pick_test_id(" abc ") == "abc"
+    with pytest.raises(ValueError, match="paste your test's id into TEST_ID"):
+        pick_test_id("")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("UT_TEST_ID=from-dotenv\n")
+    assert pick_test_id("") == "from-dotenv"
+    monkeypatch.setenv("UT_TEST_ID", "from-env")
+    assert pick_test_id("") == "from-env"
+    assert pick_test_id("from-cell") == "from-cell"
