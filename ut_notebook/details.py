@@ -87,6 +87,7 @@ MULTIPLE = "DEMOGRAPHIC_QUESTION_TYPE_MULTIPLE"
 
 # Catch-all answers sort after the real ones in categories (and so in charts).
 _LAST = ("prefer not", "none of these", "other", "not applicable", "n/a")
+_BELOW = ("less than", "under", "below", "up to", "<")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
@@ -100,7 +101,10 @@ def _category_key(label: str) -> tuple[int, float, str]:
         return (2, 0.0, lower)
     number = _NUMBER.search(label)
     if number:
-        return (0, float(number.group().replace(",", "")), lower)
+        value = float(number.group().replace(",", ""))
+        if lower.startswith(_BELOW):  # "Less than $25,000" comes before "$25,000 - ..."
+            value -= 0.5
+        return (0, value, lower)
     return (1, 0.0, lower)
 
 
