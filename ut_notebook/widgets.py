@@ -44,7 +44,7 @@ from .client import Session
 from .config import Settings, load_settings
 from .connect import connect, current_session, disconnect
 from .errors import UTError, scrub
-from .terminal import describe_session, host_of
+from .terminal import describe_session, format_time, host_of
 
 __all__ = ["INSTALL_HINT", "CredentialsWidget", "login"]
 
@@ -79,8 +79,9 @@ def _require_ipywidgets() -> Any:
 _ENTER_WINDOW = 2.0
 
 _LABEL_WIDTH = "8.5em"
-_FIELD_WIDTH = "34em"
+_FIELD_WIDTH = "36em"
 
+_MUTED = "color:var(--jp-ui-font-color2,#57606a);font-size:0.95em"
 _STYLES = {
     # state: (colour, symbol). Colours readable on light and dark JupyterLab themes.
     "disconnected": ("#6e7781", "○"),
@@ -123,14 +124,16 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
 
         label = {"description_width": _LABEL_WIDTH}
 
-        def field(cls: Any, description: str, value: str, placeholder: str, **kw: Any) -> Any:
+        def field(
+            cls: Any, description: str, value: str, placeholder: str, width: str = _FIELD_WIDTH
+        ) -> Any:
             return cls(
                 value=value,
                 description=description,
                 placeholder=placeholder,
                 style=label,
-                layout=w.Layout(width=_FIELD_WIDTH, max_width="100%"),
-                **kw,
+                # No side margins: at 100% width they would overflow the panel's edge.
+                layout=w.Layout(width=width, max_width="100%", margin="2px 0"),
             )
 
         self.header = w.HTML(
@@ -139,15 +142,18 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
             "<span style='color:var(--jp-ui-font-color2,#57606a)'>Client credentials of your "
             "UserTesting API app. The secret stays in this kernel's memory: it is not "
             "saved in the notebook.</span></div>",
-            layout=w.Layout(margin="0 0 6px 0"),
+            layout=w.Layout(width=_FIELD_WIDTH, max_width="100%", margin="0 0 8px 0"),
         )
         self.client_id = field(w.Text, "Client ID", settings.client_id or "", "your client ID")
-        self.client_secret = field(
-            w.Password, "Client secret", "", "your client secret", continuous_update=False
+        self.client_secret = field(w.Password, "Client secret", "", "your client secret")
+        # Synced on Enter or focus loss only, never keystroke by keystroke (module docstring).
+        self.client_secret.continuous_update = False
+        # Inside the Advanced panel (which has its own padding): the panel's full width.
+        self.token_url = field(
+            w.Text, "Token URL", settings.token_url, "OAuth2 token endpoint", "100%"
         )
-        self.token_url = field(w.Text, "Token URL", settings.token_url, "OAuth2 token endpoint")
-        self.scope = field(w.Text, "Scope", settings.scope, "public_api.read")
-        self.api_url = field(w.Text, "API URL", settings.api_url, "Results API base URL")
+        self.scope = field(w.Text, "Scope", settings.scope, "public_api.read", "100%")
+        self.api_url = field(w.Text, "API URL", settings.api_url, "Results API base URL", "100%")
         inner = w.VBox([self.token_url, self.scope, self.api_url])
         self.advanced = w.Accordion(
             children=[inner],
@@ -155,7 +161,7 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
             selected_index=None,
             layout=w.Layout(width=_FIELD_WIDTH, max_width="100%", margin="4px 0 2px 0"),
         )
-        button = {"width": "auto", "min_width": "7.5em"}
+        button = {"width": "auto"}
         self.connect_button = w.Button(
             description="Connect",
             button_style="primary",
@@ -178,9 +184,11 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
         )
         self.buttons = w.HBox(
             [self.connect_button, self.disconnect_button, self.demo_button],
-            layout=w.Layout(margin="6px 0 0 0", flex_flow="row wrap", grid_gap="6px"),
+            # Aligned with the input column (label width + the label's right margin).
+            layout=w.Layout(margin=f"6px 0 0 calc({_LABEL_WIDTH} + 4px)", flex_flow="row wrap"),
         )
-        self.status = w.HTML(layout=w.Layout(margin="8px 0 0 0", width=_FIELD_WIDTH))
+        self.status = w.HTML(layout=w.Layout(margin="10px 0 0 0", width=_FIELD_WIDTH))
+        self.status.add_class("ut-login-status")
         super().__init__(
             [
                 self.header,
@@ -198,6 +206,7 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
             ),
         )
 
+        self.add_class("ut-login")
         self.connect_button.on_click(self._guarded(self._on_connect_click))
         self.disconnect_button.on_click(self._guarded(self._on_disconnect_click))
         self.demo_button.on_click(self._guarded(self._on_demo_click))
@@ -433,17 +442,10 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
                 )
             else:
                 info = session.token_info
-                where = html.escape(describe_session(session))
-                if info is not None and info.seconds_left <= 0:
-                    self._show(
-                        "expired",
-                        f"<b>Connected</b>, token expired — it is renewed on the next "
-                        f"request.<br><span style='opacity:.85'>{where}</span>",
-                    )
-                else:
-                    self._show("connected", f"<b>Connected</b> to {where}.")
-                    if info is not None:
-                        self._schedule_expiry(info)
+                expired = info is not None and info.seconds_left <= 0
+                self._show("expired" if expired else "connected", _connected_html(session))
+                if info is not None and not expired:
+                    self._schedule_expiry(info)
 
     def _schedule_expiry(self, info: TokenInfo) -> None:
         timer = threading.Timer(max(0.0, info.seconds_left) + 0.05, self._guarded(self._render))
@@ -492,6 +494,27 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
             control.disabled = disabled
         if not disabled:
             self.disconnect_button.disabled = self._live_session() is None
+
+
+def _connected_html(session: Session) -> str:
+    host = html.escape(host_of(session.api_url))
+    if session.demo:
+        where = f"the demo data <span style='{_MUTED}'>(built-in simulator, {host})</span>"
+    else:
+        where = f"UserTesting <span style='{_MUTED}'>({host})</span>"
+    info = session.token_info
+    if info is None:
+        detail = "a token is fetched on the next request"
+    elif info.seconds_left <= 0:
+        detail = (
+            f"scope {html.escape(info.scope)} · token expired at "
+            f"{format_time(info.expires_at)} — it is renewed on the next request"
+        )
+    else:
+        detail = (
+            f"scope {html.escape(info.scope)} · token valid until {format_time(info.expires_at)}"
+        )
+    return f"<b>Connected</b> to {where}<br><span style='{_MUTED}'>{detail}</span>"
 
 
 def _same_target(
