@@ -1,0 +1,234 @@
+"""``ut-notebook demo``: JupyterLab on the example notebooks, in demo mode, stopped cleanly.
+
+The command runs as a real subprocess (the console script ``make demo`` runs); the test
+reads the URL it prints, asks the Jupyter contents API for the quickstart notebook with
+the token, then presses Ctrl-C (SIGINT) and checks that the server is gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ut_notebook import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+URL = re.compile(r"Open:\s+(http://127\.0\.0\.1:(\d+)/lab(?:/tree/(\S*))?\?token=([0-9a-f]+))")
+
+
+def command() -> list[str]:
+    script = Path(sys.executable).with_name("ut-notebook")
+    if script.is_file():
+        return [str(script)]  # what `make demo` runs
+    return [sys.executable, "-m", "ut_notebook.cli"]  # pragma: no cover
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def isolated_env(tmp: Path) -> dict[str, str]:
+    """Keep the test's JupyterLab out of ~/.jupyter (settings, workspaces, runtime files)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UT_", "JUPYTER"))}
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
+        (tmp / name).mkdir()
+        env[name] = str(tmp / name)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class Demo:
+    """The running command: its output lines, its URL, and a way to press Ctrl-C."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [*command(), "demo", *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def wait_for(self, pattern: re.Pattern[str], timeout: float) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            self.lines.append(line)
+            if match := pattern.search(line):
+                return match
+        raise AssertionError("no URL printed; output:\n" + "".join(self.lines))
+
+    def output(self) -> str:
+        while True:
+            try:
+                line = self._queue.get(timeout=5)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.lines.append(line)
+        return "".join(self.lines)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def get(url: str, token: str) -> tuple[int, Any]:
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, None
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.slow
+def test_demo_serves_the_quickstart_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    demo = Demo(["--port", str(port)], cwd=tmp_path, env=isolated_env(tmp_path))
+    try:
+        _url, printed_port, start, token = demo.wait_for(URL, timeout=120).groups()
+        assert int(printed_port) == port and start == "01_quickstart.ipynb"
+        assert len(token) >= 32
+
+        status, model = get(f"http://127.0.0.1:{port}/api/contents/{start}", token)
+        assert status == 200
+        assert model["type"] == "notebook" and model["name"] == "01_quickstart.ipynb"
+        assert any("ut.login()" in "".join(c["source"]) for c in model["content"]["cells"])
+        status, listing = get(f"http://127.0.0.1:{port}/api/contents?content=1", token)
+        names = {item["name"] for item in listing["content"]}
+        assert {"01_quickstart.ipynb", "02_sessions_overview.ipynb"} <= names
+        # The token is required: without it the server refuses.
+        assert get(f"http://127.0.0.1:{port}/api/contents/{start}", "wrong")[0] == 403
+        assert "running on the demo data (UT_DEMO=1" in "".join(demo.lines)
+
+        demo.proc.send_signal(signal.SIGINT)  # Ctrl-C
+        assert demo.proc.wait(timeout=40) == 0
+        output = demo.output()
+        assert "Stopping JupyterLab" in output and "Stopped." in output
+        assert "Traceback" not in output
+        assert not port_open(port)
+    finally:
+        demo.kill()
+
+
+@pytest.mark.slow
+def test_demo_serves_another_folder_and_stops_on_sigterm(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "hello.ipynb").write_text((ROOT / "notebooks" / "01_quickstart.ipynb").read_text())
+    port = free_port()
+    demo = Demo(
+        ["--port", str(port), "--notebooks", str(mine), "--no-browser"],
+        cwd=tmp_path,
+        env=isolated_env(tmp_path),
+    )
+    try:
+        _, _, start, token = demo.wait_for(URL, timeout=120).groups()
+        assert start is None  # no quickstart in that folder: the URL opens JupyterLab itself
+        status, model = get(f"http://127.0.0.1:{port}/api/contents/hello.ipynb", token)
+        assert status == 200 and model["type"] == "notebook"
+        demo.proc.terminate()
+        assert demo.proc.wait(timeout=40) == 0
+        assert not port_open(port)
+    finally:
+        demo.kill()
+
+
+def test_a_busy_port_or_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [*command(), "demo", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+    assert result.returncode == 2
+    assert f"Port {port} on 127.0.0.1 is in use" in result.stderr
+    result = subprocess.run(
+        [*command(), "demo", "--notebooks", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "no such folder" in result.stderr
+
+
+def test_help_names_the_options() -> None:
+    result = subprocess.run(
+        [*command(), "demo", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    for option in ("--port", "--no-browser", "--notebooks"):
+        assert option in result.stdout
+
+
+def test_notebooks_from_a_checkout() -> None:
+    folder, how = cli.find_notebooks()
+    assert folder == ROOT / "notebooks" and how == "the repository checkout"
+
+
+def test_notebooks_shipped_in_a_package_are_copied_once_and_never_overwritten(
+    tmp_path: Path,
+) -> None:
+    installed = tmp_path / "site-packages" / "ut_notebook"  # no checkout around it
+    shipped = installed / "_notebooks"
+    shipped.mkdir(parents=True)
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        (shipped / nb.name).write_bytes(nb.read_bytes())
+    home = tmp_path / "home" / "ut-notebook" / "notebooks"
+
+    folder, how = cli.find_notebooks(package_dir=installed, user_dir=home)
+    assert folder == home and how == "copied 2 example notebook(s) there"
+    assert (home / "01_quickstart.ipynb").read_bytes() == (
+        shipped / "01_quickstart.ipynb"
+    ).read_bytes()
+
+    (home / "01_quickstart.ipynb").write_text("my edits")
+    folder, how = cli.find_notebooks(package_dir=installed, user_dir=home)
+    assert how == "your copies" and (home / "01_quickstart.ipynb").read_text() == "my edits"
+
+    with pytest.raises(cli.CommandError, match="Cannot find the example notebooks"):
+        cli.find_notebooks(package_dir=tmp_path / "bare" / "ut_notebook", user_dir=home)
