@@ -71,6 +71,7 @@ def assert_nowhere(widget: CredentialsWidget, *values: str) -> None:
         assert value not in state
         assert value not in repr(widget)
         assert value not in widget.status.value
+        assert value not in widget.summary()
 
 
 def update(control: Any, **state: Any) -> None:
@@ -178,9 +179,13 @@ def test_form_starts_disconnected_with_settings_prefilled(
     assert widget.token_url.value == "https://auth.usertesting.com/oauth2/default/v1/token"
     assert widget.api_url.value == "https://api.use2.usertesting.com"
     assert widget.client_secret.value == "" and widget.client_secret.continuous_update is False
+    # A standard Password control, whose typed value is not echoed back to front ends.
+    assert widget.client_secret.get_state()["_model_name"] == "PasswordModel"
+    assert widget.client_secret.trait_metadata("value", "echo_update") is False
     assert widget.disconnect_button.disabled and not widget.connect_button.disabled
     assert widget.advanced.titles == ("Advanced",) and widget.advanced.selected_index is None
     assert isinstance(widget, ipywidgets.VBox)
+    assert "not connected" in widget.summary() and "ut.connect(" in widget.summary()
     assert ut.current_session() is None
 
 
@@ -218,6 +223,7 @@ def test_wrong_secret_shows_the_error_and_keeps_the_form(
     assert "UT_CLIENT_SECRET" in widget.status.value
     assert widget.client_secret.value == ""  # cleared: the secret is not kept in the model
     assert widget.client_id.value == server.config.client_id  # the rest stays for a retry
+    assert widget.summary().startswith("ut.login(): could not connect. The token endpoint")
     assert not widget.connect_button.disabled and not widget.client_secret.disabled
     assert_nowhere(widget, WRONG_SECRET)
 
@@ -483,7 +489,9 @@ def test_an_unexpected_error_in_a_callback_is_shown_and_kept(server: Any) -> Non
 
     widget = Broken()
     try:
+        update(widget.client_secret, value="typed-secret-before-a-bug")
         widget.connect_button.click()  # must not raise, must not be swallowed silently
+        assert widget.client_secret.value == ""
         assert isinstance(widget.callback_error, RuntimeError)
         assert widget.state == "error" and "boom in the form" in widget.status.value
         assert "bug" in widget.status.value
@@ -612,7 +620,9 @@ def test_login_in_a_kernel_connects_unattended_and_saves_no_secret(
         for cell in nb.cells
     ]
     assert [len(v) for v in views] == [1, 1, 1]  # ut.login() as the last line: shown once
-    assert "connected" in views[0][0]["data"]["text/plain"]  # what nbconvert/GitHub show
+    # What nbconvert and GitHub show instead of the form: the state at display time.
+    assert views[0][0]["data"]["text/plain"].startswith("ut.login(): connected to UserTesting")
+    assert views[2][0]["data"]["text/plain"] == views[0][0]["data"]["text/plain"]
     assert nb.cells[1].outputs[-1]["text"].strip() == "connected False True"
     assert token_requests(server) == 1  # the second ut.login() kept the session
     text = nbformat.writes(nb)

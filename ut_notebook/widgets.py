@@ -31,6 +31,7 @@ empty value is never submitted.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import logging
@@ -59,8 +60,21 @@ INSTALL_HINT = (
 
 try:  # The form subclasses VBox; without ipywidgets the module still imports.
     import ipywidgets as _ipw
+    from traitlets import Unicode
 
     _Base: Any = _ipw.VBox
+
+    class _SecretField(_ipw.Password):
+        """A standard Password control (same model and view) that never echoes its value.
+
+        ipywidgets 8 sends every value it receives from a browser straight back as an
+        "echo" to all the kernel's front ends; a secret has no business travelling more.
+        """
+
+        value = Unicode(help="The secret while it is typed; emptied by Connect.").tag(
+            sync=True, echo_update=False
+        )
+
 except ImportError:  # pragma: no cover - exercised in a subprocess test
     _ipw = None
 
@@ -145,7 +159,7 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
             layout=w.Layout(width=_FIELD_WIDTH, max_width="100%", margin="0 0 8px 0"),
         )
         self.client_id = field(w.Text, "Client ID", settings.client_id or "", "your client ID")
-        self.client_secret = field(w.Password, "Client secret", "", "your client secret")
+        self.client_secret = field(_SecretField, "Client secret", "", "your client secret")
         # Synced on Enter or focus loss only, never keystroke by keystroke (module docstring).
         self.client_secret.continuous_update = False
         # Inside the Advanced panel (which has its own padding): the panel's full width.
@@ -263,6 +277,30 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
 
     # -- display ------------------------------------------------------------------------
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        data = super()._repr_mimebundle_(**kwargs)
+        if data is not None:
+            # What a notebook keeps besides the form, and what shows where widgets do not
+            # (nbconvert, GitHub, jupyter console): the truth, in words.
+            data["text/plain"] = self.summary()
+        return data
+
+    def summary(self) -> str:
+        """One line about the connection, for places that cannot show the form."""
+        session = self._live_session()
+        if self.error is not None:
+            text = f"ut.login(): could not connect. {self.error}"
+            if session is not None:
+                text += f" Still connected to {describe_session(session)}."
+            return text
+        if session is not None:
+            return f"ut.login(): connected to {describe_session(session)}."
+        return (
+            "ut.login(): not connected. The login form needs a front end that shows "
+            "Jupyter widgets; elsewhere call ut.connect(client_id, client_secret), or "
+            "ut.connect(demo=True) for the demo data."
+        )
+
     def _ipython_display_(self) -> None:
         from IPython import get_ipython
         from IPython.display import display
@@ -295,6 +333,8 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
                 handler(*args)
             except Exception as exc:
                 self.callback_error = exc
+                with contextlib.suppress(Exception):
+                    self.client_secret.value = ""  # whatever failed, the secret goes
                 text = scrub(str(exc))
                 log.error("ut.login(): unexpected %s: %s", type(exc).__name__, text)
                 self._show(
