@@ -20,13 +20,21 @@ log nobody reads). Every callback here catches its own: a connection failure is 
 the status line (``widget.error``), anything unexpected too, and it is kept in
 ``widget.callback_error`` so tests can fail on it.
 
-Enter in the secret field. ipywidgets 8 has no working "submit" hook: the field uses
-``continuous_update=False``, so its value reaches the kernel on Enter *or* when the field
-loses focus, and the front end sends a ``{"event": "submit"}`` message just before the
-value when Enter was pressed. The form connects when a value arrives right after such a
-message (Enter); a value that arrives alone (focus moved, e.g. to the Connect button or
-the Advanced section) waits for Connect. So "type, click Connect" connects once, and an
-empty value is never submitted.
+Styling and tests. The form carries the CSS class ``ut-login``, its status line
+``ut-login-status``; ``widget.state`` is ``disconnected``, ``connecting``, ``connected``,
+``expired`` or ``error``, and ``widget.summary()`` the same in words (also the text a
+notebook keeps for viewers that cannot show widgets).
+
+Enter in the secret field. ipywidgets 8 deprecates ``Text.on_submit``, and the
+``{"event": "submit"}`` message a browser sends on Enter arrives *before* the new value.
+The field uses ``continuous_update=False`` (the value reaches the kernel once, on Enter or
+when the field loses focus -- never keystroke by keystroke, where the browser may hold
+back the last keystrokes while a click overtakes them). The form connects when a value
+arrives within two seconds after a submit message (Enter); a value that arrives alone
+(focus moved to the Connect button or the Advanced section) waits for Connect. So "type,
+click Connect" connects once, and an empty value is never submitted. Enter in a field
+whose value already reached the kernel unchanged (typed, left, came back, Enter) does
+nothing: Connect does it.
 """
 
 from __future__ import annotations
