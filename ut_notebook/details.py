@@ -355,6 +355,10 @@ def build_details(
     group_frame = typed_frame(groups, TASK_GROUP_SCHEMA)
     details = SessionDetails(people, demo, task_frame, group_frame, raw=kept)
     details.attrs.update(attrs)
+    test_id = details.attrs.get("testId")
+    if test_id:  # so that charts can say which test a frame is from
+        for frame in details.frames().values():
+            frame.attrs["testId"] = test_id
     details.attrs.setdefault("sessions", len(people))
     return details
 

@@ -17,6 +17,17 @@ one import line below.
 from __future__ import annotations
 
 from ._base import PALETTE, STATUS_COLORS, TEMPLATE, TEMPLATE_NAME, empty_figure
+from .details import (
+    demographics,
+    multiple_choice,
+    nps,
+    nps_score,
+    qx_score_distribution,
+    qx_scores,
+    rating_scales,
+    skip_rates,
+    task_durations,
+)
 from .sessions import (
     duration_distribution,
     sessions_per_day,
@@ -29,9 +40,18 @@ __all__ = [
     "STATUS_COLORS",
     "TEMPLATE",
     "TEMPLATE_NAME",
+    "demographics",
     "duration_distribution",
     "empty_figure",
+    "multiple_choice",
+    "nps",
+    "nps_score",
+    "qx_score_distribution",
+    "qx_scores",
+    "rating_scales",
     "sessions_per_day",
+    "skip_rates",
     "start_time_heatmap",
     "status_breakdown",
+    "task_durations",
 ]
