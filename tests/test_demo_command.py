@@ -216,12 +216,13 @@ def test_notebooks_shipped_in_a_package_are_copied_once_and_never_overwritten(
     installed = tmp_path / "site-packages" / "ut_notebook"  # no checkout around it
     shipped = installed / "_notebooks"
     shipped.mkdir(parents=True)
-    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+    examples = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for nb in examples:
         (shipped / nb.name).write_bytes(nb.read_bytes())
     home = tmp_path / "home" / "ut-notebook" / "notebooks"
 
     folder, how = cli.find_notebooks(package_dir=installed, user_dir=home)
-    assert folder == home and how == "copied 2 example notebook(s) there"
+    assert folder == home and how == f"copied {len(examples)} example notebook(s) there"
     assert (home / "01_quickstart.ipynb").read_bytes() == (
         shipped / "01_quickstart.ipynb"
     ).read_bytes()
