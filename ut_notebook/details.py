@@ -419,7 +419,9 @@ class DetailsLoad:
         return body, json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
     def initial_status(self) -> LoadStatus:
-        return LoadStatus("session details", stage="sessions" if self.items is None else "loading")
+        if self.items is None:
+            return LoadStatus("session details", stage="sessions")
+        return LoadStatus("session details", stage="loading", total=len(self.items))
 
     @property
     def desc(self) -> str:

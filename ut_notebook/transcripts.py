@@ -279,7 +279,12 @@ def load_transcripts(
             control.listeners.extend(listeners)
             return load.run(control, progress=False)
 
-        return Job(name, run, lambda: load.result(partial=True), LoadStatus("transcripts"))
+        status = (
+            LoadStatus("transcripts")
+            if items is None
+            else LoadStatus("transcripts", stage="loading", total=len(items))
+        )
+        return Job(name, run, lambda: load.result(partial=True), status)
     if callable(progress):
         return load.run(Control(listeners=listeners), progress=False)
     return load.run(Control(), progress=progress)
