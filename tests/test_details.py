@@ -4,6 +4,7 @@ interruption, incremental loads, background jobs, export."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -511,3 +512,13 @@ def test_empty_details_export(session: ut.Session, tmp_path: Path) -> None:
     details.to_csv(tmp_path)
     assert len(list(tmp_path.iterdir())) == 8
     assert "0 sessions" in repr(details)
+
+
+def test_to_parquet_without_pyarrow_says_what_to_install(
+    session: ut.Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    details = ut.load_session_details(TESTS["empty"], progress=False)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"pip install 'ut-notebook\[parquet\]'"):
+        details.to_parquet(tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -270,6 +270,10 @@ class PerSessionLoad:
             rate = f" at {limiter.limit} req/{format_seconds(self._window)}"
         if left <= 0:
             return "done"
+        if eta is None:
+            return f"{left:,} to fetch"
+        if eta < 1:
+            return f"under 1s left{rate}"
         return f"about {format_seconds(eta)} left{rate}"
 
 
