@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 
@@ -472,6 +472,28 @@ class DetailsLoad:
         )
         details.missing = list(batch.missing)
         return details
+
+
+@overload
+def load_session_details(
+    test_id_or_sessions: Any,
+    *,
+    session: Session | None = ...,
+    progress: bool | Callable[[LoadStatus], None] | None = ...,
+    refresh: bool = ...,
+    background: Literal[False] = ...,
+) -> SessionDetails: ...
+
+
+@overload
+def load_session_details(
+    test_id_or_sessions: Any,
+    *,
+    session: Session | None = ...,
+    progress: bool | Callable[[LoadStatus], None] | None = ...,
+    refresh: bool = ...,
+    background: Literal[True],
+) -> Job[SessionDetails]: ...
 
 
 def load_session_details(

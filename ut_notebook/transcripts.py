@@ -16,7 +16,7 @@ import html
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 
@@ -244,6 +244,28 @@ class TranscriptsLoad:
             }
         )
         return out
+
+
+@overload
+def load_transcripts(
+    test_id_or_sessions: Any,
+    *,
+    session: Session | None = ...,
+    progress: bool | Callable[[LoadStatus], None] | None = ...,
+    refresh: bool = ...,
+    background: Literal[False] = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def load_transcripts(
+    test_id_or_sessions: Any,
+    *,
+    session: Session | None = ...,
+    progress: bool | Callable[[LoadStatus], None] | None = ...,
+    refresh: bool = ...,
+    background: Literal[True],
+) -> Job[pd.DataFrame]: ...
 
 
 def load_transcripts(
