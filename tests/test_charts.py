@@ -154,7 +154,7 @@ def test_duration_distribution_shows_finished_sessions_in_minutes_with_outliers(
 
 
 def test_duration_distribution_options_and_empty() -> None:
-    fig = charts.duration_distribution(SMALL, nbins=5, id=None, height=300)
+    fig = charts.duration_distribution(SMALL, nbins=5, hover_name=None, height=300)
     assert fig.data[1].nbinsx == 5 and fig.data[0].text is None and fig.layout.height == 300
     unfinished = charts.duration_distribution(SMALL[SMALL["duration"].isna()])
     assert unfinished.data == ()

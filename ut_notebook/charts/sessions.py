@@ -89,13 +89,13 @@ def sessions_per_day(
     if status is not None:
         when = when[df[status].astype("string").eq(COMPLETE).fillna(False).to_numpy()]
     when = when.dropna()
-    what = "completed" if status is not None else "with a " + time
-    title = title or (
-        "Sessions completed per day" if status is not None else f"Sessions per day (by {time})"
-    )
-    subtitle = subtitle_of(df, f"{_sessions(len(when))} {what}", tz_label)
+    # Words for titles and hover text: "completed" sessions, or sessions by `time`.
+    done = status is not None
+    what = "completed" if done else f"sessions (by {time})"
+    title = title or ("Sessions completed per day" if done else f"Sessions per day (by {time})")
+    subtitle = subtitle_of(df, f"{_sessions(len(when))}" + (" completed" if done else ""), tz_label)
     if when.empty:
-        message = "No completed sessions yet" if status is not None else f"No {time} values"
+        message = "No completed sessions yet" if done else f"No {time} values"
         return empty_figure(
             message, title=title, height=height, template=template, subtitle=subtitle
         )
@@ -113,7 +113,7 @@ def sessions_per_day(
     bars = go.Bar(
         x=x,
         y=counts.to_numpy(),
-        name=f"{what.capitalize()} that day",
+        name="Completed that day" if done else "Sessions that day",
         marker={"color": PALETTE[0]},
         hovertemplate=f"%{{x|%a %d %b %Y}}<br><b>%{{y:,}}</b> {what}<extra></extra>",
     )
@@ -136,17 +136,17 @@ def sessions_per_day(
         fig.update_yaxes(
             rangemode="tozero", showgrid=False, tickmode="auto", tickformat=",d", secondary_y=True
         )
+        fig.update_yaxes(rangemode="tozero", secondary_y=False)
     else:
         fig.add_trace(bars)
-    fig.update_yaxes(rangemode="tozero", secondary_y=False) if cumulative else None
+        fig.update_yaxes(rangemode="tozero")
     fig.update_layout(hovermode="x unified" if cumulative else "closest")
     fig.update_xaxes(type="date", tickformat="%d %b", hoverformat="%a %d %b %Y")
     if len(x) <= 31:
         fig.update_xaxes(dtick=86_400_000 * (1 if len(x) <= 14 else 2))
-    noun = "completed" if status is not None else "Sessions"
     axis_titles = {
         "x": ("xaxis", f"Day ({tz_label})"),
-        "y": ("yaxis", f"Sessions {what} per day" if status is not None else f"{noun} per day"),
+        "y": ("yaxis", "Sessions completed per day" if done else "Sessions per day"),
     }
     if cumulative:
         axis_titles["y2"] = ("yaxis2", "Running total")
@@ -165,7 +165,7 @@ def duration_distribution(
     df: pd.DataFrame,
     *,
     duration: str = "duration",
-    id: str | None = "sessionId",
+    hover_name: str | None = "sessionId",
     nbins: int | None = None,
     title: str | None = None,
     height: int | None = None,
@@ -177,14 +177,15 @@ def duration_distribution(
     Unfinished sessions (no ``duration``) are left out. The box spans the middle half of
     the sessions (25th to 75th percentile) with the median inside; every point beyond
     its whiskers (1.5 x the box's width) is drawn as a dot, an *outlier*, and hovering
-    over it shows its ``id`` (``sessionId``) so you can look that session up. The
+    over it shows its ``hover_name`` column (``sessionId``) so you can look that session
+    up (``hover_name=None``: no names). The
     dashed line marks the median.
 
     Read it: a tight box means a consistent test; far-right outliers are sessions that
     stalled or took breaks; a bump far left can mean participants who rushed.
     """
     chart = "duration_distribution"
-    check_frame(df, {"duration": duration, "id": id}, chart)
+    check_frame(df, {"duration": duration, "hover_name": hover_name}, chart)
     if nbins is not None and (isinstance(nbins, bool) or not isinstance(nbins, int) or nbins < 1):
         raise ValueError(f"nbins must be a positive int or None, not {nbins!r}.")
     minutes = durations(df, duration, chart)
@@ -206,7 +207,8 @@ def duration_distribution(
             subtitle=subtitle,
         )
 
-    ids = df[id].astype("string").fillna("?")[finished].to_numpy() if id is not None else None
+    names = df[hover_name] if hover_name is not None else None
+    ids = names.astype("string").fillna("?")[finished].to_numpy() if names is not None else None
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.24, 0.76], vertical_spacing=0.03
     )
