@@ -222,7 +222,9 @@ def test_start_time_heatmap_in_a_time_zone() -> None:
 
 
 def test_start_time_heatmap_counts_in_cells_only_when_few_sessions() -> None:
-    assert charts.start_time_heatmap(SMALL).data[0].texttemplate == "%{z}"
+    heat = charts.start_time_heatmap(SMALL).data[0]
+    assert heat.texttemplate == "%{text}"
+    assert heat.text[1][14] == "2" and heat.text[0][0] == ""  # empty cells stay blank
     assert charts.start_time_heatmap(SMALL, show_counts=False).data[0].texttemplate is None
 
 

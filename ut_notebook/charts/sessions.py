@@ -377,7 +377,9 @@ def start_time_heatmap(
             xgap=2,
             ygap=2,
             customdata=spans,
-            texttemplate="%{z}" if show_counts else None,
+            # Counts in the cells, empty ones left blank so the busy hours stand out.
+            text=[[f"{v:,}" if v else "" for v in row] for row in grid] if show_counts else None,
+            texttemplate="%{text}" if show_counts else None,
             hovertemplate=(
                 f"%{{customdata}} ({tz_label})<br><b>%{{z:,}}</b> sessions started<extra></extra>"
             ),
