@@ -36,6 +36,7 @@ test: $(STAMP) chromium lint
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.details
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts

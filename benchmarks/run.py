@@ -71,11 +71,6 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                     ideal=ideal,
                 )
             )
-        extra = Path(__file__).with_name("details.py")
-        if extra.exists():  # the detail-loader benchmarks, when present
-            from benchmarks import details
-
-            rows.extend(details.cases(srv, _case))
         ut.disconnect()
 
     RESULTS.mkdir(exist_ok=True)

@@ -127,3 +127,30 @@ def test_retry_policy_backoff_grows_and_is_capped() -> None:
         assert all(base / 2 <= d <= base for d in delays)
         assert len(set(delays)) > 1  # jittered
     assert FAST_RETRY.max_tries == RetryPolicy().max_tries
+
+
+def test_limiter_keeps_the_tightest_reset_within_a_window() -> None:
+    from ut_notebook.ratelimit import RateLimiter
+
+    now = [100.0]
+    slept: list[float] = []
+    limiter = RateLimiter(clock=lambda: now[0], sleep=slept.append)
+
+    def answer(remaining: int, reset: int) -> None:
+        limiter.acquire()
+        limiter.release()
+        limiter.update(
+            {
+                "x-ratelimit-limit": "3",
+                "x-ratelimit-remaining": str(remaining),
+                "x-ratelimit-reset": str(reset),
+            }
+        )
+
+    answer(2, 1)  # window ends within 1 s (rounded up)
+    now[0] += 0.6
+    answer(1, 1)  # still "1": the later bound is looser than the first
+    now[0] += 0.1
+    answer(0, 1)
+    limiter.acquire()
+    assert slept and slept[0] <= 0.31  # waits for the first bound, not 1 s from now

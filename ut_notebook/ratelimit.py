@@ -78,6 +78,7 @@ class RateLimiter:
         self.remaining: int | None = None
         self.reset_at: float | None = None
         self._in_flight = 0
+        self._last_remaining: int | None = None  # as the server last said it
         self.waited = 0.0
 
     def __repr__(self) -> str:
@@ -144,10 +145,22 @@ class RateLimiter:
             # Requests still in flight (other than the one answered here) may not have
             # been counted by the server yet: count them against the budget.
             others = max(0, self._in_flight - 1)
-            self.remaining = max(0, remaining - others)
             # +10 ms: the server rounds the reset up to whole seconds, so waiting until
             # it is always enough; the margin only absorbs timer granularity.
-            self.reset_at = now + max(0.0, _reset_seconds(reset, time.time())) + 0.01
+            reset_at = now + max(0.0, _reset_seconds(reset, time.time())) + 0.01
+            same_window = (
+                self.reset_at is not None
+                and now < self.reset_at
+                and self._last_remaining is not None
+                and remaining < self._last_remaining
+            )
+            if same_window and self.reset_at is not None:
+                # Every rounded-up reset is an upper bound of the true one: the
+                # smallest seen in this window is the tightest, so keep it.
+                reset_at = min(reset_at, self.reset_at)
+            self.remaining = max(0, remaining - others)
+            self._last_remaining = remaining
+            self.reset_at = reset_at
 
     def block_for(self, seconds: float) -> None:
         """The server said to wait (429 ``Retry-After``): no request until then."""
