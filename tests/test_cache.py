@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import ut_notebook as ut
@@ -148,3 +149,19 @@ def test_a_broken_cache_file_warns_and_loading_goes_on(
     assert ut.clear_cache() == 0  # starts afresh
     ut.load_session_details(TESTS["think_out_loud"], progress=False)
     assert Cache.from_environment().info().details > 30
+
+
+def test_demo_data_is_cached_across_simulator_restarts() -> None:
+    # The demo server's port changes per kernel; its (deterministic) data must still
+    # be served from the cache the second time.
+    from ut_notebook.demo import TESTS, demo_server
+
+    ut.connect(demo=True)
+    first = ut.load_session_details(TESTS["think_out_loud"], progress=False)
+    demo_server().stop()
+    ut.disconnect()
+    ut.connect(demo=True)  # a new server on a new port
+    server = demo_server()
+    second = ut.load_session_details(TESTS["think_out_loud"], progress=False)
+    assert server.count("/api/v3/sessionResults/") < len(second.participants)
+    pd.testing.assert_frame_equal(first.tasks, second.tasks)

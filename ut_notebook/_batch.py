@@ -27,6 +27,16 @@ __all__ = ["Item", "PerSessionLoad", "estimate_eta", "resolve_sessions"]
 
 # tqdm's own "remaining" assumes a steady rate; under a rate limit requests come in
 # bursts, so the bar shows our estimate (in the postfix) instead.
+# The built-in demo data is the same in every kernel, but its server's port is not:
+# key it by name so demo entries are reused instead of piling up in the cache.
+DEMO_CACHE_KEY = "demo://ut-notebook-simulator"
+
+
+def cache_key(client: Session) -> str:
+    """The API part of this session's cache keys."""
+    return DEMO_CACHE_KEY if client.demo else client.api_url
+
+
 BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]"
 
 
@@ -163,7 +173,7 @@ class PerSessionLoad:
     ) -> None:
         """Load ``items`` into :attr:`values`; raises what the API/cancel/interrupt raise
         (whatever was loaded by then stays in :attr:`values` and in the cache)."""
-        api = self.client.api_url
+        api = cache_key(self.client)
         ids = [item.id for item in items]
         if not self.refresh:
             for sid, body in self.cache.get_many(api, self.kind, ids).items():

@@ -20,7 +20,7 @@ from typing import Any, Literal, overload
 
 import pandas as pd
 
-from ._batch import Item, PerSessionLoad, items_from_frame, resolve_sessions
+from ._batch import Item, PerSessionLoad, cache_key, items_from_frame, resolve_sessions
 from .cache import Cache
 from .client import Session
 from .connect import require_session
@@ -150,7 +150,7 @@ def load_transcript(
     sid = parse_uuid(session_id, "session id")
     client = require_session(session)
     cache = Cache.from_environment()
-    api = client.api_url
+    api = cache_key(client)
     if not refresh:
         body = cache.get(api, "transcript", sid)
         if body is not None:
