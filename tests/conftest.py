@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import ut_notebook as ut
-from ut_notebook.client import RetryPolicy
+from ut_notebook.api.client import RetryPolicy
 
 # Retries as in production, minus the waiting: keeps fault-injection tests fast.
 FAST_RETRY = RetryPolicy(backoff=0.01, backoff_cap=0.05, max_wait=30.0, timeout=(2.0, 10.0))

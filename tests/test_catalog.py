@@ -11,10 +11,10 @@ import pytest
 
 import ut_notebook as ut
 from tests.conftest import connect_to
-from ut_notebook.catalog import TESTS_SCHEMA, list_workspaces
-from ut_notebook.client import RetryPolicy
+from ut_notebook.api.client import RetryPolicy
 from ut_notebook.demo import TESTS
-from ut_notebook.qxscores import QX_SCHEMA
+from ut_notebook.loaders.catalog import TESTS_SCHEMA, list_workspaces
+from ut_notebook.loaders.qxscores import QX_SCHEMA
 
 WORKSPACES = "/usertesting/api/v1/workspaces"
 PRODUCT = "e382d652-85e8-55eb-96d7-880fa92091c2"

@@ -18,7 +18,7 @@ import pytest
 
 import ut_notebook as ut
 from ut_notebook import charts
-from ut_notebook.sessions import SESSION_SCHEMA
+from ut_notebook.loaders.sessions import SESSION_SCHEMA
 
 BUILDERS = [
     charts.sessions_per_day,

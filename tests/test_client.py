@@ -8,7 +8,7 @@ import pytest
 
 import ut_notebook as ut
 from tests.conftest import FAST_RETRY, connect_to
-from ut_notebook.client import RetryPolicy
+from ut_notebook.api.client import RetryPolicy
 from ut_notebook.demo import TESTS
 
 PATH = "/api/v2/sessionResults"
@@ -130,7 +130,7 @@ def test_retry_policy_backoff_grows_and_is_capped() -> None:
 
 
 def test_limiter_keeps_the_tightest_reset_within_a_window() -> None:
-    from ut_notebook.ratelimit import RateLimiter
+    from ut_notebook.api.scheduler import RateLimiter
 
     now = [100.0]
     slept: list[float] = []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ut_notebook.config import (
+from ut_notebook.api.settings import (
     DEFAULT_API_URL,
     DEFAULT_SCOPE,
     DEFAULT_TOKEN_URL,

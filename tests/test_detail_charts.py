@@ -14,8 +14,8 @@ import pytest
 import ut_notebook as ut
 from ut_notebook import charts
 from ut_notebook.demo import TESTS
-from ut_notebook.details import build_details
-from ut_notebook.qxscores import QX_SCHEMA
+from ut_notebook.loaders.details import build_details
+from ut_notebook.loaders.qxscores import QX_SCHEMA
 
 NONE = dict.fromkeys(
     [

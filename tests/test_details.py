@@ -16,14 +16,14 @@ import pytest
 import ut_notebook as ut
 from tests.conftest import connect_to
 from ut_notebook.demo import TESTS
-from ut_notebook.details import (
+from ut_notebook.jobs import LoadStatus
+from ut_notebook.loaders.details import (
     DEMOGRAPHICS_SCHEMA,
     PARTICIPANT_SCHEMA,
     TASK_GROUP_SCHEMA,
     TASK_SCHEMA,
     MissingSessionsWarning,
 )
-from ut_notebook.jobs import LoadStatus
 
 DETAILS = "/api/v3/sessionResults/"
 CODES = [

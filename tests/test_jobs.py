@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 import ut_notebook as ut
-from ut_notebook._batch import estimate_eta
 from ut_notebook.demo import TESTS
 from ut_notebook.jobs import Cancelled, Control, Job, LoadStatus
+from ut_notebook.loaders.per_session import estimate_eta
 
 
 def _counting_job(n: int, step: float = 0.01) -> tuple[Job[list[int]], list[int]]:

@@ -71,7 +71,7 @@ def test_runs_top_to_bottom_on_the_demo_data(path: Path, tmp_path: Path) -> None
 
 def test_pick_test_id_uses_a_demo_test_in_demo_mode(session: Any) -> None:
     import ut_notebook as ut
-    from ut_notebook.lab import pick_test_id
+    from ut_notebook.ui.lab import pick_test_id
 
     demo = ut.connect(demo=True)
     assert pick_test_id("") == ut.demo.TESTS["survey"]
@@ -88,7 +88,7 @@ def test_pick_test_id_uses_a_demo_test_in_demo_mode(session: Any) -> None:
 def test_pick_test_id_otherwise_reads_the_cell_then_the_environment_then_dotenv(
     session: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from ut_notebook.lab import pick_test_id
+    from ut_notebook.ui.lab import pick_test_id
 
     assert not session.demo  # connected to a simulator as if it were the real API
     assert pick_test_id(" abc ") == "abc"

@@ -9,7 +9,7 @@ import pytest
 
 import ut_notebook as ut
 from ut_notebook.demo import TESTS
-from ut_notebook.transcripts import CUE_SCHEMA, TRANSCRIPTS_SCHEMA, parse_webvtt
+from ut_notebook.loaders.transcripts import CUE_SCHEMA, TRANSCRIPTS_SCHEMA, parse_webvtt
 
 TRANSCRIPT = "/transcript"
 

@@ -31,7 +31,7 @@ import ipywidgets
 import pytest
 
 import ut_notebook as ut
-from ut_notebook.widgets import CredentialsWidget
+from ut_notebook.ui.login import CredentialsWidget
 
 TOKEN_PATH = "/oauth2/default/v1/token"
 WORKSPACES = "/usertesting/api/v1/workspaces"

@@ -11,12 +11,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .api.client import RetryPolicy, Session
+from .api.connect import connect, current_session, disconnect
+from .api.settings import Settings, load_settings
 from .cache import CacheWarning, clear_cache
-from .catalog import list_tests
-from .client import RetryPolicy, Session
-from .config import Settings, load_settings
-from .connect import connect, current_session, disconnect
-from .details import SessionDetails, load_session_details
 from .errors import (
     APIError,
     AuthError,
@@ -28,11 +26,14 @@ from .errors import (
     UTError,
 )
 from .jobs import Cancelled, Job
-from .qxscores import load_qx_scores
-from .sessions import load_sessions
-from .transcripts import load_transcript, load_transcripts
-from .video import VideoURL, video_url
-from .widgets import CredentialsWidget, login
+from .loaders.catalog import list_tests
+from .loaders.details import SessionDetails, load_session_details
+from .loaders.qxscores import load_qx_scores
+from .loaders.sessions import load_sessions
+from .loaders.transcripts import load_transcript, load_transcripts
+from .loaders.video import VideoURL, video_url
+from .ui.lab import pick_test_id
+from .ui.login import CredentialsWidget, login
 
 if TYPE_CHECKING:
     from . import charts, demo
@@ -70,6 +71,7 @@ __all__ = [
     "load_transcript",
     "load_transcripts",
     "login",
+    "pick_test_id",
     "video_url",
 ]
 

@@ -288,7 +288,7 @@ class Cache:
 
 def _settings() -> dict[str, str]:
     # Same order as the connection settings: environment first, .env fills the gaps.
-    from .config import _dotenv
+    from .api.settings import _dotenv
 
     return {**_dotenv(), **os.environ}
 

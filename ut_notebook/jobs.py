@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from .errors import UTError
-from .progress import format_seconds
+from .ui.progress import format_seconds
 
 __all__ = ["Cancelled", "Control", "Job", "LoadStatus"]
 

@@ -1,6 +1,6 @@
 """Helpers for the example notebooks.
 
->>> from ut_notebook.lab import pick_test_id
+>>> from ut_notebook.ui.lab import pick_test_id
 >>> TEST_ID = ""                       # the notebook's first cell
 >>> df = ut.load_sessions(pick_test_id(TEST_ID))                       # doctest: +SKIP
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 
-from .client import Session
-from .config import _dotenv
-from .connect import current_session
+from ..api.client import Session
+from ..api.connect import current_session
+from ..api.settings import _dotenv
 
 __all__ = ["DEFAULT_DEMO_TEST", "pick_test_id"]
 
@@ -36,7 +36,7 @@ def pick_test_id(
     session = session if session is not None else current_session()
     chosen = (test_id or "").strip()
     if session is not None and session.demo:
-        from .demo import TESTS
+        from ..demo import TESTS
 
         if chosen in TESTS:
             return TESTS[chosen]

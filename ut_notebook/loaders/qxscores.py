@@ -19,11 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from .client import Session
-from .connect import require_session
-from .errors import APIError
-from .frames import typed_frame
-from .ids import parse_uuid
+from ..api.client import Session
+from ..api.connect import require_session
+from ..errors import APIError
+from ..frames import typed_frame
+from ..ids import parse_uuid
 
 __all__ = ["QX_SCHEMA", "load_qx_scores"]
 

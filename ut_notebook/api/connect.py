@@ -1,6 +1,6 @@
 """The kernel's connection: ``ut.connect()``, ``ut.current_session()``, ``ut.disconnect()``.
 
-One :class:`~ut_notebook.client.Session` is "current" per Python process (per notebook
+One :class:`~ut_notebook.api.client.Session` is "current" per Python process (per notebook
 kernel); loaders use it when no ``session=`` is passed. It lives in memory only.
 
 >>> session = ut.connect(demo=True)      # the built-in simulator, no credentials needed
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import threading
 
+from ..errors import NotConnectedError
 from .client import RetryPolicy, Session
-from .config import DEFAULT_SCOPE, Secret, Settings, load_settings
-from .errors import NotConnectedError
+from .settings import DEFAULT_SCOPE, Secret, Settings, load_settings
 
 __all__ = ["connect", "current_session", "disconnect", "require_session"]
 
@@ -61,7 +61,7 @@ def connect(
 
 def _demo_settings() -> Settings:
     # Imported here: the simulator is only started (and its module loaded) on demand.
-    from .demo import demo_server
+    from ..demo import demo_server
 
     server = demo_server()
     return Settings(

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values, find_dotenv
 
-from .errors import InsecureTransportError, register_secret
+from ..errors import InsecureTransportError, register_secret
 
 __all__ = [
     "DEFAULT_API_URL",

@@ -12,16 +12,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
-from .cache import Cache
-from .client import Session
-from .errors import NotFoundError
-from .ids import parse_uuid
-from .jobs import Control, LoadStatus
-from .progress import LoadBar, format_seconds
+from ..api.client import Session
+from ..cache import Cache
+from ..errors import NotFoundError, UTError
+from ..ids import parse_uuid
+from ..jobs import Control, LoadStatus
+from ..ui.progress import LoadBar, format_seconds
+from .sessions import load_sessions
 
 __all__ = ["Item", "PerSessionLoad", "estimate_eta", "resolve_sessions"]
 
@@ -285,6 +286,34 @@ class PerSessionLoad:
         if eta < 1:
             return f"under 1s left{rate}"
         return f"about {format_seconds(eta)} left{rate}"
+
+
+class _Load(Protocol):
+    client: Session
+    test_id: str | None
+    items: list[Item] | None
+    batch: PerSessionLoad
+
+    def result(self, *, partial: bool) -> Any: ...
+
+
+def run_load(
+    load: _Load, control: Control, progress: bool | None, *, status: LoadStatus, desc: str
+) -> None:
+    """Run a per-session load: list the test's sessions first if only its id was given,
+    then fetch each session. On failure or interrupt the exception carries
+    ``load.result(partial=True)``: everything fetched so far (also in the cache)."""
+    try:
+        if load.items is None:
+            assert load.test_id is not None
+            control.report(status)
+            sessions = load_sessions(load.test_id, session=load.client, progress=progress)
+            load.items = items_from_frame(sessions)
+            control.check()
+        load.batch.run(load.items, control=control, progress=progress, desc=desc)
+    except (UTError, KeyboardInterrupt) as err:
+        err.partial = load.result(partial=True)  # type: ignore[union-attr]
+        raise
 
 
 def unique(values: Iterable[str]) -> list[str]:

@@ -48,11 +48,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .auth import TokenInfo
-from .client import Session
-from .config import Settings, load_settings
-from .connect import connect, current_session, disconnect
-from .errors import UTError, scrub
+from ..api.auth import TokenInfo
+from ..api.client import Session
+from ..api.connect import connect, current_session, disconnect
+from ..api.settings import Settings, load_settings
+from ..errors import UTError, scrub
 from .terminal import describe_session, format_time, host_of
 
 __all__ = ["INSTALL_HINT", "CredentialsWidget", "login"]
@@ -605,7 +605,7 @@ def login(*, auto: bool = True) -> CredentialsWidget | Session:
     and returns it. If a session is already current, the form shows it (nothing is
     forgotten). ``ut.login()`` as a cell's last line shows the form once, not twice.
 
-    Outside Jupyter: see :func:`ut_notebook.terminal.terminal_login` (returns the
+    Outside Jupyter: see :func:`ut_notebook.ui.terminal.terminal_login` (returns the
     :class:`~ut_notebook.Session`, or raises :class:`~ut_notebook.NotConnectedError` when
     there is no terminal to ask in).
     """

@@ -22,10 +22,10 @@ from datetime import datetime
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from .client import Session
-from .config import load_settings
-from .connect import connect, current_session
-from .errors import NotConnectedError
+from ..api.client import Session
+from ..api.connect import connect, current_session
+from ..api.settings import load_settings
+from ..errors import NotConnectedError
 
 __all__ = ["NO_TERMINAL_MESSAGE", "describe_session", "host_of", "terminal_login"]
 

@@ -20,15 +20,13 @@ from typing import Any, Literal, overload
 
 import pandas as pd
 
-from ._batch import Item, PerSessionLoad, cache_key, items_from_frame, resolve_sessions
-from .cache import Cache
-from .client import Session
-from .connect import require_session
-from .errors import UTError
-from .frames import DURATION, typed_frame
-from .ids import parse_uuid
-from .jobs import Control, Job, LoadStatus
-from .sessions import load_sessions
+from ..api.client import Session
+from ..api.connect import require_session
+from ..cache import Cache
+from ..frames import DURATION, typed_frame
+from ..ids import parse_uuid
+from ..jobs import Control, Job, LoadStatus
+from .per_session import Item, PerSessionLoad, cache_key, resolve_sessions, run_load
 
 __all__ = [
     "CUE_SCHEMA",
@@ -214,18 +212,8 @@ class TranscriptsLoad:
         return parse_webvtt(body), body
 
     def run(self, control: Control, progress: bool | None) -> pd.DataFrame:
-        try:
-            if self.items is None:
-                assert self.test_id is not None
-                control.report(LoadStatus("transcripts"))
-                sessions = load_sessions(self.test_id, session=self.client, progress=progress)
-                self.items = items_from_frame(sessions)
-                control.check()
-            desc = f"transcripts of {self.test_id[:8]}…" if self.test_id else "transcripts"
-            self.batch.run(self.items, control=control, progress=progress, desc=desc)
-        except (UTError, KeyboardInterrupt) as err:
-            err.partial = self.result(partial=True)  # type: ignore[union-attr]
-            raise
+        desc = f"transcripts of {self.test_id[:8]}…" if self.test_id else "transcripts"
+        run_load(self, control, progress, status=LoadStatus("transcripts"), desc=desc)
         return self.result(partial=False)
 
     def result(self, *, partial: bool) -> pd.DataFrame:

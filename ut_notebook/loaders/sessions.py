@@ -17,12 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from .client import Session
-from .connect import require_session
-from .errors import APIError, TruncatedResultWarning, UTError
-from .frames import DURATION, UTC_DATETIME, typed_frame
-from .ids import parse_uuid
-from .progress import LoadBar
+from ..api.client import Session
+from ..api.connect import require_session
+from ..errors import APIError, TruncatedResultWarning, UTError
+from ..frames import DURATION, UTC_DATETIME, typed_frame
+from ..ids import parse_uuid
+from ..ui.progress import LoadBar
 
 __all__ = ["MAX_OFFSET", "MAX_PAGE_SIZE", "SESSION_SCHEMA", "load_sessions"]
 

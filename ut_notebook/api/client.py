@@ -22,11 +22,11 @@ from typing import Any
 
 import requests
 
-from ._version import __version__
+from .._version import __version__
+from ..errors import APIError, AuthError, NotFoundError, RateLimitError, UTError
 from .auth import Token, TokenInfo, TokenListener, TokenManager, fetch_token
-from .config import Settings, check_transport
-from .errors import APIError, AuthError, NotFoundError, RateLimitError, UTError
-from .ratelimit import RateLimiter, WaitCallback, parse_retry_after
+from .scheduler import RateLimiter, WaitCallback, parse_retry_after
+from .settings import Settings, check_transport
 
 __all__ = ["ClientStats", "RetryPolicy", "Session"]
 
@@ -92,7 +92,7 @@ def _excerpt(resp: requests.Response, limit: int = 200) -> str:
 class Session:
     """A connection to the UserTesting API: settings, token, HTTP pool and rate limiter.
 
-    Build it with :func:`ut_notebook.connect`. Nothing in its ``repr`` is secret.
+    Build it with :func:`ut_notebook.api.connect`. Nothing in its ``repr`` is secret.
     """
 
     def __init__(

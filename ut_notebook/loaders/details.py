@@ -25,15 +25,14 @@ from typing import Any, Literal, overload
 
 import pandas as pd
 
-from ._batch import Item, PerSessionLoad, items_from_frame, resolve_sessions
+from ..api.client import Session
+from ..api.connect import require_session
+from ..cache import Cache
+from ..errors import APIError
+from ..frames import DURATION, typed_frame
+from ..jobs import Control, Job, LoadStatus
 from .answers import ANSWER_SCHEMA, normalise_answer
-from .cache import Cache
-from .client import Session
-from .connect import require_session
-from .errors import APIError, UTError
-from .frames import DURATION, typed_frame
-from .jobs import Control, Job, LoadStatus
-from .sessions import load_sessions
+from .per_session import Item, PerSessionLoad, resolve_sessions, run_load
 
 __all__ = [
     "DEMOGRAPHICS_SCHEMA",
@@ -138,7 +137,7 @@ class SessionDetails:
         tasks: long -- one row per session and task: ``taskId``, ``position``,
             ``text``, ``type``, ``reached``, ``skipped``, ``startOffset``/``endOffset``
             (since the session started) and ``duration`` (Timedelta), the answer
-            normalised per type (see :mod:`ut_notebook.answers`) and ``rawAnswer``.
+            normalised per type (see :mod:`ut_notebook.loaders.answers`) and ``rawAnswer``.
         task_groups: ``sessionId``, ``taskGroupId``, ``position``, ``type``
             (QX_SCORE, BALANCED_COMPARISON...), ``qxScore``, ``sequence`` and
             ``rawResponse``.
@@ -430,17 +429,7 @@ class DetailsLoad:
         return "session details"
 
     def run(self, control: Control, progress: bool | None) -> SessionDetails:
-        try:
-            if self.items is None:
-                assert self.test_id is not None
-                control.report(self.initial_status())
-                sessions = load_sessions(self.test_id, session=self.client, progress=progress)
-                self.items = items_from_frame(sessions)
-                control.check()
-            self.batch.run(self.items, control=control, progress=progress, desc=self.desc)
-        except (UTError, KeyboardInterrupt) as err:
-            err.partial = self.result(partial=True)  # type: ignore[union-attr]
-            raise
+        run_load(self, control, progress, status=self.initial_status(), desc=self.desc)
         details = self.result(partial=False)
         if details.missing:
             warnings.warn(

@@ -1,6 +1,6 @@
 """OAuth2 client-credentials tokens: fetch one, keep it in memory, renew it in time.
 
-The token never leaves this process: it is held in a :class:`~ut_notebook.config.Secret`,
+The token never leaves this process: it is held in a :class:`~ut_notebook.api.settings.Secret`,
 masked in every repr, and registered so that error messages are scrubbed of it.
 
 >>> manager = TokenManager(lambda: fetch_token(http, settings))   # doctest: +SKIP
@@ -20,8 +20,8 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-from .config import Secret, Settings, check_transport
-from .errors import AuthError
+from ..errors import AuthError
+from .settings import Secret, Settings, check_transport
 
 __all__ = ["Token", "TokenInfo", "TokenManager", "fetch_token"]
 

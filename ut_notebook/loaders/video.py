@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from .client import Session
-from .connect import require_session
-from .errors import APIError
-from .ids import parse_uuid
+from ..api.client import Session
+from ..api.connect import require_session
+from ..errors import APIError
+from ..ids import parse_uuid
 
 __all__ = ["VideoURL", "video_url"]
 

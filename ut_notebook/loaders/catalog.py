@@ -19,12 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from .client import Session
-from .connect import require_session
-from .errors import APIError, UTError
-from .frames import UTC_DATETIME, typed_frame
-from .ids import parse_uuid
-from .progress import LoadBar
+from ..api.client import Session
+from ..api.connect import require_session
+from ..errors import APIError, UTError
+from ..frames import UTC_DATETIME, typed_frame
+from ..ids import parse_uuid
+from ..ui.progress import LoadBar
 
 __all__ = ["TESTS_SCHEMA", "list_tests", "list_workspaces"]
 
