@@ -70,7 +70,7 @@ def server(make_server: Callable[..., Any]) -> Any:
     return make_server()
 
 
-def connect_to(server: Any, retry: RetryPolicy = FAST_RETRY, **kwargs: Any) -> ut.Session:
+def connect_to(server: Any, retry: RetryPolicy = FAST_RETRY, **kwargs: Any) -> ut.Client:
     """``ut.connect`` to ``server`` with its demo credentials."""
     return ut.connect(
         kwargs.pop("client_id", server.config.client_id),
@@ -83,6 +83,6 @@ def connect_to(server: Any, retry: RetryPolicy = FAST_RETRY, **kwargs: Any) -> u
 
 
 @pytest.fixture
-def session(server: Any) -> ut.Session:
+def client(server: Any) -> ut.Client:
     """A session connected to ``server`` and made current."""
     return connect_to(server)

@@ -25,9 +25,9 @@ def issued_tokens(server: Any) -> set[str]:
 
 
 def test_connect_gets_a_token_and_becomes_current(server: Any) -> None:
-    session = connect_to(server)
-    assert ut.current_session() is session
-    info = session.token_info
+    client = connect_to(server)
+    assert ut.current_client() is client
+    info = client.token_info
     assert info is not None and info.scope == "public_api.read"
     assert info.token_type.lower() == "bearer"
     assert 3500 < info.seconds_left <= 3600
@@ -37,8 +37,8 @@ def test_connect_gets_a_token_and_becomes_current(server: Any) -> None:
 
 
 def test_current_docs_token_endpoint_and_scope(server: Any) -> None:
-    session = connect_to(server, token_url=server.token_url_v2, scope="studies:read")
-    assert session.token_info.scope == "studies:read"
+    client = connect_to(server, token_url=server.token_url_v2, scope="studies:read")
+    assert client.token_info.scope == "studies:read"
 
 
 def test_wrong_secret_fails_fast_without_leaking(server: Any) -> None:
@@ -47,7 +47,7 @@ def test_wrong_secret_fails_fast_without_leaking(server: Any) -> None:
     message = str(info.value)
     assert "UT_CLIENT_SECRET" in message and "invalid_client" in message
     assert "wrong-secret-value-42" not in message + repr(info.value)
-    assert ut.current_session() is None
+    assert ut.current_client() is None
 
 
 def test_wrong_scope_names_the_setting(server: Any) -> None:
@@ -71,7 +71,7 @@ def test_failed_connect_keeps_the_current_session(server: Any) -> None:
     good = connect_to(server)
     with pytest.raises(ut.AuthError):
         connect_to(server, client_secret="not-the-secret")
-    assert ut.current_session() is good
+    assert ut.current_client() is good
 
 
 def test_loader_without_session_says_to_login() -> None:
@@ -79,9 +79,9 @@ def test_loader_without_session_says_to_login() -> None:
         ut.load_sessions(TESTS["survey"])
 
 
-def test_disconnect_forgets_the_session(session: ut.Session) -> None:
+def test_disconnect_forgets_the_session(client: ut.Client) -> None:
     ut.disconnect()
-    assert ut.current_session() is None and session.closed and session.token_info is None
+    assert ut.current_client() is None and client.closed and client.token_info is None
     with pytest.raises(ut.NotConnectedError):
         ut.load_sessions(TESTS["survey"])
 
@@ -93,14 +93,14 @@ def test_connect_from_dotenv(server: Any, tmp_path: Path, monkeypatch: pytest.Mo
         f"UT_TOKEN_URL={server.token_url}\nUT_API_URL={server.url}\n"
     )
     monkeypatch.chdir(tmp_path)
-    session = ut.connect(retry=FAST_RETRY)
-    assert session.api_url == server.url
+    client = ut.connect(retry=FAST_RETRY)
+    assert client.api_url == server.url
     assert len(ut.load_sessions(TESTS["think_out_loud"], progress=False)) > 0
 
 
 def test_demo_mode_needs_no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    session = ut.connect(demo=True)
-    assert session.demo and session.api_url.startswith("http://127.0.0.1:")
+    client = ut.connect(demo=True)
+    assert client.demo and client.api_url.startswith("http://127.0.0.1:")
     ut.disconnect()
     monkeypatch.setenv("UT_DEMO", "1")
     assert ut.connect().demo
@@ -120,7 +120,7 @@ def test_plain_http_is_refused_before_sending(server: Any, kwargs: dict, setting
 
 
 def test_requests_carry_both_token_headers_and_a_user_agent(
-    session: ut.Session, server: Any
+    client: ut.Client, server: Any
 ) -> None:
     ut.load_sessions(TESTS["think_out_loud"], progress=False)
     (api,) = [r for r in server.requests if r.path == "/api/v2/sessionResults"]
@@ -128,12 +128,12 @@ def test_requests_carry_both_token_headers_and_a_user_agent(
     assert api.headers["user-agent"].startswith(f"ut-notebook/{ut.__version__}")
 
 
-def test_reprs_and_errors_never_show_secret_or_token(session: ut.Session, server: Any) -> None:
+def test_reprs_and_errors_never_show_secret_or_token(client: ut.Client, server: Any) -> None:
     ut.load_sessions(TESTS["think_out_loud"], progress=False)
     (token,) = issued_tokens(server)
     secret = server.config.client_secret
-    texts = [repr(session), str(session), repr(session.settings), repr(session.tokens)]
-    texts += [repr(session.tokens.get()), repr(session.token_info), repr(session.stats)]
+    texts = [repr(client), str(client), repr(client.settings), repr(client.tokens)]
+    texts += [repr(client.tokens.get()), repr(client.token_info), repr(client.stats)]
     with pytest.raises(ut.NotFoundError) as info:
         ut.load_sessions("00000000-0000-4000-8000-000000000000", progress=False)
     texts += [str(info.value), repr(info.value), str(info.value.url), str(info.value.body)]
@@ -153,15 +153,15 @@ def test_token_renewed_before_expiry_during_a_load(make_server: Any) -> None:
 
 def test_token_renewed_once_on_401_during_a_load(make_server: Any) -> None:
     server = make_server(revoke_tokens_every=3)
-    session = connect_to(server)
+    client = connect_to(server)
     df = ut.load_sessions(TESTS["survey"], page_size=20, progress=False)
     assert sorted(df["sessionId"]) == sorted(server.session_ids(TESTS["survey"]))
     assert server.count("/api/", status=401) >= 3
-    assert session.tokens.refreshes == token_requests(server)
+    assert client.tokens.refreshes == token_requests(server)
 
 
-def test_concurrent_401s_trigger_a_single_refresh(session: ut.Session, server: Any) -> None:
-    session.get_json("/api/v2/sessionResults", {"testId": TESTS["empty"]})
+def test_concurrent_401s_trigger_a_single_refresh(client: ut.Client, server: Any) -> None:
+    client.get_json("/api/v2/sessionResults", {"testId": TESTS["empty"]})
     before = token_requests(server)
     server.revoke_tokens()
     barrier = threading.Barrier(8)
@@ -170,7 +170,7 @@ def test_concurrent_401s_trigger_a_single_refresh(session: ut.Session, server: A
     def worker() -> None:
         barrier.wait()
         try:
-            session.get_json("/api/v2/sessionResults", {"testId": TESTS["empty"]})
+            client.get_json("/api/v2/sessionResults", {"testId": TESTS["empty"]})
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -186,8 +186,8 @@ def test_concurrent_401s_trigger_a_single_refresh(session: ut.Session, server: A
 def test_persistent_401_is_an_auth_error(make_server: Any) -> None:
     # Tokens from one server mean nothing to another: every API call is refused.
     issuer, api = make_server(), make_server()
-    session = connect_to(issuer, api_url=api.url)
+    client = connect_to(issuer, api_url=api.url)
     with pytest.raises(ut.AuthError, match="401"):
-        session.get_json("/api/v2/sessionResults", {"testId": TESTS["empty"]})
+        client.get_json("/api/v2/sessionResults", {"testId": TESTS["empty"]})
     assert api.count("/api/", status=401) == 2  # the first try and one after renewing
-    assert session.tokens.refreshes == 2
+    assert client.tokens.refreshes == 2

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import ut_notebook as ut
+from tests.conftest import connect_to
 from ut_notebook.cache import CACHE_FILE, Cache, CacheWarning, cache_api_key, default_cache_dir
 from ut_notebook.demo import TESTS
 
@@ -139,9 +140,10 @@ def test_uncommitted_write_is_rolled_back(tmp_path: Path) -> None:
 
 
 def test_a_broken_cache_file_warns_and_loading_goes_on(
-    session: ut.Session, server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    client: ut.Client, server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("UT_CACHE_DIR", str(tmp_path))
+    connect_to(server)  # settings (UT_CACHE_DIR) are read once per connect
     (tmp_path / CACHE_FILE).write_bytes(b"this is not a database" * 100)
     with pytest.warns(CacheWarning, match="continuing without it"):
         details = ut.load_session_details(TESTS["think_out_loud"], progress=False)

@@ -21,7 +21,7 @@ PRODUCT = "e382d652-85e8-55eb-96d7-880fa92091c2"
 
 
 def test_list_tests_follows_the_cursor_through_every_workspace(
-    session: ut.Session, server: Any
+    client: ut.Client, server: Any
 ) -> None:
     tests = ut.list_tests(progress=False)
     assert list(tests.columns) == list(TESTS_SCHEMA)
@@ -43,7 +43,7 @@ def test_list_tests_follows_the_cursor_through_every_workspace(
     assert pages == [{}, {"after": "NTA"}]  # base64url of 50
 
 
-def test_list_tests_of_one_workspace(session: ut.Session, server: Any) -> None:
+def test_list_tests_of_one_workspace(client: ut.Client, server: Any) -> None:
     by_name = ut.list_tests(workspace="Fernwood Market – Brand & Marketing", progress=False)
     assert len(by_name) == 9
     by_id = ut.list_tests(workspace=PRODUCT.upper(), progress=False)
@@ -54,7 +54,7 @@ def test_list_tests_of_one_workspace(session: ut.Session, server: Any) -> None:
         ut.list_tests(workspace="e382d652-85e8-55eb-96d7-880fa92091cZ", progress=False)
 
 
-def test_workspaces(session: ut.Session) -> None:
+def test_workspaces(client: ut.Client) -> None:
     spaces = list_workspaces()
     assert list(spaces["workspaceId"]) == [PRODUCT, "4f22c3ee-b56a-50b4-a849-fee0bc05c032"]
 
@@ -97,7 +97,7 @@ def test_list_tests_needs_a_session() -> None:
 # -- QXscores -----------------------------------------------------------------------------
 
 
-def test_qx_scores_of_the_interaction_test(session: ut.Session) -> None:
+def test_qx_scores_of_the_interaction_test(client: ut.Client) -> None:
     qx = ut.load_qx_scores(TESTS["interaction"])
     assert list(qx.columns) == list(QX_SCHEMA)
     assert list(qx["label"]) == ["QXscore 1: Find a product", "QXscore 2: Checkout"]
@@ -110,13 +110,13 @@ def test_qx_scores_of_the_interaction_test(session: ut.Session) -> None:
     assert qx.attrs["testId"] == TESTS["interaction"] and qx.attrs["totalQxTasks"] == 2
 
 
-def test_qx_scores_match_the_session_details(session: ut.Session) -> None:
+def test_qx_scores_match_the_session_details(client: ut.Client) -> None:
     qx = ut.load_qx_scores(TESTS["interaction"])
     groups = ut.load_session_details(TESTS["interaction"], progress=False).task_groups
     assert set(qx["taskGroupId"]) < set(groups["taskGroupId"])
 
 
-def test_qx_scores_errors(session: ut.Session, server: Any) -> None:
+def test_qx_scores_errors(client: ut.Client, server: Any) -> None:
     with pytest.raises(ut.NotFoundError, match="QXscore"):
         ut.load_qx_scores(TESTS["survey"])
     server.reset_log()
@@ -128,7 +128,7 @@ def test_qx_scores_errors(session: ut.Session, server: Any) -> None:
 # -- video ----------------------------------------------------------------------------------
 
 
-def test_video_url(session: ut.Session, server: Any) -> None:
+def test_video_url(client: ut.Client, server: Any) -> None:
     sid = server.session_ids(TESTS["think_out_loud"])[0]
     link = ut.video_url(f" {sid.upper()} ")
     assert isinstance(link, ut.VideoURL) and link.session_id == sid

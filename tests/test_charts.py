@@ -303,7 +303,7 @@ def test_charts_is_reachable_as_ut_charts() -> None:
 
 
 @pytest.mark.parametrize("name", ["survey", "think_out_loud"])
-def test_every_chart_of_a_demo_test(session: ut.Session, name: str) -> None:
+def test_every_chart_of_a_demo_test(client: ut.Client, name: str) -> None:
     df = ut.load_sessions(ut.demo.TESTS[name], progress=False)
     assert len(df) > 0
     per_day = charts.sessions_per_day(df)
@@ -327,7 +327,7 @@ def test_every_chart_of_a_demo_test(session: ut.Session, name: str) -> None:
         assert ut.demo.TESTS[name][:8] in fig.layout.title.subtitle.text
 
 
-def test_every_chart_of_the_empty_demo_test(session: ut.Session) -> None:
+def test_every_chart_of_the_empty_demo_test(client: ut.Client) -> None:
     df = ut.load_sessions(ut.demo.TESTS["empty"], progress=False)
     assert df.empty and list(df.columns) == [*SESSION_SCHEMA, "duration"]
     for build in BUILDERS:
@@ -336,7 +336,7 @@ def test_every_chart_of_the_empty_demo_test(session: ut.Session) -> None:
 
 
 @pytest.mark.slow
-def test_a_truncated_load_says_so_in_the_subtitle(session: ut.Session) -> None:
+def test_a_truncated_load_says_so_in_the_subtitle(client: ut.Client) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ut.TruncatedResultWarning)
         df = ut.load_sessions(ut.demo.TESTS["large"], progress=False)

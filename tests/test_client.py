@@ -16,21 +16,21 @@ PATH = "/api/v2/sessionResults"
 
 def test_rate_limit_of_ten_per_window_gets_zero_429s(make_server: Any) -> None:
     server = make_server(rate_limit=10, rate_window=1.0)
-    session = connect_to(server)
+    client = connect_to(server)
     df = ut.load_sessions(TESTS["survey"], page_size=10, progress=False)  # 24 requests
     assert len(df) == 240
     assert server.count(PATH) == 24
     assert server.count(status=429) == 0
-    assert session.stats.rate_limited == 0
-    assert session.stats.waited > 0  # it did have to wait for the window, twice
+    assert client.stats.rate_limited == 0
+    assert client.stats.waited > 0  # it did have to wait for the window, twice
 
 
 def test_no_waiting_when_the_server_allows_more(make_server: Any) -> None:
     server = make_server(rate_limit=1000, rate_window=60.0)
-    session = connect_to(server)
+    client = connect_to(server)
     ut.load_sessions(TESTS["survey"], page_size=10, progress=False)
-    assert session.stats.waited == 0
-    assert session.limiter.remaining is not None and session.limiter.remaining > 900
+    assert client.stats.waited == 0
+    assert client.scheduler.remaining is not None and client.scheduler.remaining > 900
 
 
 def test_a_429_is_retried_after_the_servers_retry_after(make_server: Any) -> None:
@@ -61,20 +61,20 @@ def test_retries_through_injected_faults_lose_and_duplicate_nothing(make_server:
     connect_to(clean)
     expected = ut.load_sessions(TESTS["survey"], page_size=10, progress=False)
     faulty = make_server(fault_rate=0.5, max_consecutive_faults=2, seed=7)
-    session = connect_to(faulty)
+    client = connect_to(faulty)
     df = ut.load_sessions(TESTS["survey"], page_size=10, progress=False)
     assert df.equals(expected)
     assert list(df["sessionId"]) == list(expected["sessionId"])
     statuses = {r.status for r in faulty.requests}
     assert {0, 502, 503} <= statuses  # dropped connections, HTML 502s and JSON 503s
-    assert session.stats.retries >= 5
+    assert client.stats.retries >= 5
 
 
 def test_persistent_failure_is_an_api_error_with_advice(make_server: Any) -> None:
     server = make_server(fault_rate=1.0, fault_kinds=("502",), max_consecutive_faults=1000)
-    session = connect_to(server, retry=RetryPolicy(max_tries=3, backoff=0.01))
+    client = connect_to(server, retry=RetryPolicy(max_tries=3, backoff=0.01))
     with pytest.raises(ut.APIError) as info:
-        session.get_json(PATH, {"testId": TESTS["survey"]})
+        client.get_json(PATH, {"testId": TESTS["survey"]})
     err = info.value
     assert err.status == 502 and "502 Bad Gateway" in str(err) and "try again" in str(err)
     assert not isinstance(err, ValueError)  # never a bare JSONDecodeError
@@ -83,41 +83,41 @@ def test_persistent_failure_is_an_api_error_with_advice(make_server: Any) -> Non
 
 def test_dropped_connections_exhaust_into_a_clear_error(make_server: Any) -> None:
     server = make_server(fault_rate=1.0, fault_kinds=("drop",), max_consecutive_faults=1000)
-    session = connect_to(server, retry=RetryPolicy(max_tries=2, backoff=0.01))
+    client = connect_to(server, retry=RetryPolicy(max_tries=2, backoff=0.01))
     with pytest.raises(ut.APIError, match="UT_API_URL"):
-        session.get_json(PATH, {"testId": TESTS["survey"]})
+        client.get_json(PATH, {"testId": TESTS["survey"]})
 
 
 def test_unreachable_api(server: Any) -> None:
-    session = connect_to(server, retry=RetryPolicy(max_tries=2, backoff=0.01))
+    client = connect_to(server, retry=RetryPolicy(max_tries=2, backoff=0.01))
     server.stop()
     with pytest.raises(ut.APIError, match="Could not reach"):
-        session.get_json(PATH, {"testId": TESTS["survey"]})
+        client.get_json(PATH, {"testId": TESTS["survey"]})
 
 
-def test_bad_request_is_an_api_error_with_the_servers_words(session: ut.Session) -> None:
+def test_bad_request_is_an_api_error_with_the_servers_words(client: ut.Client) -> None:
     with pytest.raises(ut.APIError) as info:
-        session.get_json(PATH, {"testId": TESTS["survey"], "limit": 501})
+        client.get_json(PATH, {"testId": TESTS["survey"], "limit": 501})
     assert info.value.status == 400 and "limit" in str(info.value)
 
 
-def test_not_found_is_a_not_found_error(session: ut.Session) -> None:
+def test_not_found_is_a_not_found_error(client: ut.Client) -> None:
     with pytest.raises(ut.NotFoundError) as info:
-        session.get_json(PATH, {"testId": "00000000-0000-4000-8000-000000000000"})
+        client.get_json(PATH, {"testId": "00000000-0000-4000-8000-000000000000"})
     assert info.value.status == 404
     assert isinstance(info.value, ut.UTError)
 
 
-def test_stats_count_requests(session: ut.Session, server: Any) -> None:
+def test_stats_count_requests(client: ut.Client, server: Any) -> None:
     ut.load_sessions(TESTS["survey"], page_size=100, progress=False)
-    assert session.stats.requests == server.count(PATH) == 3
-    assert session.stats.by_status == {200: 3}
+    assert client.stats.requests == server.count(PATH) == 3
+    assert client.stats.by_status == {200: 3}
 
 
-def test_closed_session_refuses(session: ut.Session) -> None:
-    session.close()
+def test_closed_session_refuses(client: ut.Client) -> None:
+    client.close()
     with pytest.raises(ut.UTError, match="login"):
-        session.get_json(PATH, {"testId": TESTS["survey"]})
+        client.get_json(PATH, {"testId": TESTS["survey"]})
 
 
 def test_retry_policy_backoff_grows_and_is_capped() -> None:
@@ -127,30 +127,3 @@ def test_retry_policy_backoff_grows_and_is_capped() -> None:
         assert all(base / 2 <= d <= base for d in delays)
         assert len(set(delays)) > 1  # jittered
     assert FAST_RETRY.max_tries == RetryPolicy().max_tries
-
-
-def test_limiter_keeps_the_tightest_reset_within_a_window() -> None:
-    from ut_notebook.api.scheduler import RateLimiter
-
-    now = [100.0]
-    slept: list[float] = []
-    limiter = RateLimiter(clock=lambda: now[0], sleep=slept.append)
-
-    def answer(remaining: int, reset: int) -> None:
-        limiter.acquire()
-        limiter.release()
-        limiter.update(
-            {
-                "x-ratelimit-limit": "3",
-                "x-ratelimit-remaining": str(remaining),
-                "x-ratelimit-reset": str(reset),
-            }
-        )
-
-    answer(2, 1)  # window ends within 1 s (rounded up)
-    now[0] += 0.6
-    answer(1, 1)  # still "1": the later bound is looser than the first
-    now[0] += 0.1
-    answer(0, 1)
-    limiter.acquire()
-    assert slept and slept[0] < 0.32  # waits for the first bound, not 1 s from now

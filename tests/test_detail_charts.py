@@ -300,7 +300,7 @@ def test_unknown_task_is_a_clear_error() -> None:
 
 
 @pytest.mark.parametrize("name", ["survey", "interaction", "think_out_loud", "empty"])
-def test_every_chart_of_every_demo_test(session: ut.Session, name: str) -> None:
+def test_every_chart_of_every_demo_test(client: ut.Client, name: str) -> None:
     details = ut.load_session_details(TESTS[name], progress=False)
     figures = {build.__name__: build(BUILDERS[build](details)) for build in BUILDERS}
     for fig in figures.values():

@@ -63,7 +63,7 @@ def _complete(server: Any, test: str) -> set[str]:
 
 @pytest.mark.parametrize("name", ["survey", "interaction", "think_out_loud", "empty"])
 def test_frames_shapes_and_dtypes_for_each_demo_test(
-    session: ut.Session, server: Any, name: str
+    client: ut.Client, server: Any, name: str
 ) -> None:
     n = len(server.session_ids(TESTS[name]))
     details = ut.load_session_details(TESTS[name], progress=False)
@@ -118,7 +118,7 @@ def test_frames_shapes_and_dtypes_for_each_demo_test(
     assert details.missing == []
 
 
-def test_survey_answers_are_normalised_per_type(session: ut.Session) -> None:
+def test_survey_answers_are_normalised_per_type(client: ut.Client) -> None:
     tasks = ut.load_session_details(TESTS["survey"], progress=False).tasks
     answered = tasks[tasks["rawAnswer"].notna()]  # reached and not skipped
     by_type = {t: f for t, f in answered.groupby("type", observed=True)}
@@ -155,7 +155,7 @@ def test_survey_answers_are_normalised_per_type(session: ut.Session) -> None:
     assert by_type["NPS"]["selected"].isna().all()
 
 
-def test_url_success_and_figma(session: ut.Session) -> None:
+def test_url_success_and_figma(client: ut.Client) -> None:
     interaction = ut.load_session_details(TESTS["interaction"], progress=False).tasks
     urls = interaction[(interaction["type"] == "URL") & interaction["rawAnswer"].notna()]
     assert urls["success"].notna().all() and urls["success"].any() and not urls["success"].all()
@@ -166,7 +166,7 @@ def test_url_success_and_figma(session: ut.Session) -> None:
     assert figma["url"].str.contains("figma.com").all() and figma["success"].notna().all()
 
 
-def test_demographics_split_multi_select_only(session: ut.Session) -> None:
+def test_demographics_split_multi_select_only(client: ut.Client) -> None:
     details = ut.load_session_details(TESTS["survey"], progress=False)
     demo = details.demographics
     multiple = demo[demo["type"] == "DEMOGRAPHIC_QUESTION_TYPE_MULTIPLE"]
@@ -204,7 +204,7 @@ def test_unknown_task_types_are_kept(make_server: Any) -> None:
 
 
 def test_second_load_makes_zero_requests_for_cached_sessions(
-    session: ut.Session, server: Any
+    client: ut.Client, server: Any
 ) -> None:
     complete = _complete(server, "interaction")
     first = ut.load_session_details(TESTS["interaction"], progress=False)
@@ -224,7 +224,7 @@ def test_second_load_makes_zero_requests_for_cached_sessions(
     assert len(done) == len(complete)
 
 
-def test_incremental_load_fetches_only_new_sessions(session: ut.Session, server: Any) -> None:
+def test_incremental_load_fetches_only_new_sessions(client: ut.Client, server: Any) -> None:
     test = TESTS["think_out_loud"]
     complete = _complete(server, "think_out_loud")
     ut.load_session_details(test, progress=False)
@@ -239,7 +239,7 @@ def test_incremental_load_fetches_only_new_sessions(session: ut.Session, server:
     assert details.attrs["fetched"] == len(new | (before - complete))
 
 
-def test_refresh_bypasses_and_rewrites_the_cache(session: ut.Session, server: Any) -> None:
+def test_refresh_bypasses_and_rewrites_the_cache(client: ut.Client, server: Any) -> None:
     ut.load_session_details(TESTS["think_out_loud"], progress=False)
     server.reset_log()
     again = ut.load_session_details(TESTS["think_out_loud"], progress=False, refresh=True)
@@ -247,10 +247,11 @@ def test_refresh_bypasses_and_rewrites_the_cache(session: ut.Session, server: An
 
 
 def test_cache_disabled_with_ut_cache_0(
-    session: ut.Session, server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    client: ut.Client, server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("UT_CACHE", "0")
     monkeypatch.setenv("UT_CACHE_DIR", str(tmp_path))
+    connect_to(server)  # settings are read once per connect
     ut.load_session_details(TESTS["think_out_loud"], progress=False)
     ut.load_session_details(TESTS["think_out_loud"], progress=False)
     assert server.count(DETAILS) == 72
@@ -258,23 +259,24 @@ def test_cache_disabled_with_ut_cache_0(
 
 
 def test_cache_moves_with_ut_cache_dir_and_never_holds_a_secret(
-    session: ut.Session, server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    client: ut.Client, server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("UT_CACHE_DIR", str(tmp_path / "here"))
+    client = connect_to(server)  # settings are read once per connect
     ut.load_session_details(TESTS["think_out_loud"], progress=False)
     ut.load_transcripts(TESTS["think_out_loud"], progress=False)
     files = list((tmp_path / "here").iterdir())
     assert any(f.name == "cache.sqlite3" for f in files)
     data = b"".join(f.read_bytes() for f in files)
     assert len(data) > 10_000  # it does hold the answers
-    token = session.tokens.get().access_token.reveal()
+    token = client.tokens.get().access_token.reveal()
     for secret in (token, server.config.client_secret, server.config.client_id):
         assert secret.encode() not in data
     assert b"Bearer" not in data
 
 
 def test_session_ids_are_read_from_the_cache_but_only_stored_when_known_complete(
-    session: ut.Session, server: Any
+    client: ut.Client, server: Any
 ) -> None:
     ids = server.session_ids(TESTS["think_out_loud"])[:4]
     ut.load_session_details(ids, progress=False)
@@ -288,7 +290,7 @@ def test_session_ids_are_read_from_the_cache_but_only_stored_when_known_complete
     assert list(details.participants["sessionId"]) == ids
 
 
-def test_clear_cache_empties_it(session: ut.Session, server: Any) -> None:
+def test_clear_cache_empties_it(client: ut.Client, server: Any) -> None:
     ut.load_session_details(TESTS["think_out_loud"], progress=False)
     assert ut.clear_cache() > 30
     assert ut.clear_cache() == 0
@@ -300,7 +302,7 @@ def test_clear_cache_empties_it(session: ut.Session, server: Any) -> None:
 # -- inputs and errors ------------------------------------------------------------------------
 
 
-def test_bad_ids_raise_before_any_request(session: ut.Session, server: Any) -> None:
+def test_bad_ids_raise_before_any_request(client: ut.Client, server: Any) -> None:
     server.reset_log()
     good = server.session_ids(TESTS["think_out_loud"])[0]
     with pytest.raises(ValueError, match="not a valid session id"):
@@ -319,14 +321,14 @@ def test_not_connected() -> None:
         ut.load_session_details(TESTS["survey"])
 
 
-def test_uppercase_ids_and_duplicates(session: ut.Session, server: Any) -> None:
+def test_uppercase_ids_and_duplicates(client: ut.Client, server: Any) -> None:
     ids = server.session_ids(TESTS["think_out_loud"])[:3]
     details = ut.load_session_details([i.upper() for i in ids] + [ids[0]], progress=False)
     assert list(details.participants["sessionId"]) == ids
     assert server.count(DETAILS) == 3
 
 
-def test_unknown_session_is_left_out_with_a_warning(session: ut.Session, server: Any) -> None:
+def test_unknown_session_is_left_out_with_a_warning(client: ut.Client, server: Any) -> None:
     ids = server.session_ids(TESTS["think_out_loud"])[:2]
     ghost = "00000000-0000-4000-8000-000000000000"
     with pytest.warns(MissingSessionsWarning, match="1 of 3"):
@@ -335,7 +337,7 @@ def test_unknown_session_is_left_out_with_a_warning(session: ut.Session, server:
     assert list(details.participants["sessionId"]) == ids
 
 
-def test_unknown_test_is_not_found(session: ut.Session) -> None:
+def test_unknown_test_is_not_found(client: ut.Client) -> None:
     with pytest.raises(ut.NotFoundError) as info:
         ut.load_session_details("00000000-0000-4000-8000-000000000000", progress=False)
     assert isinstance(info.value.partial, ut.SessionDetails) and len(info.value.partial) == 0
@@ -344,7 +346,7 @@ def test_unknown_test_is_not_found(session: ut.Session) -> None:
 # -- interruption and failure -----------------------------------------------------------------
 
 
-def test_keyboard_interrupt_keeps_what_was_fetched(session: ut.Session, server: Any) -> None:
+def test_keyboard_interrupt_keeps_what_was_fetched(client: ut.Client, server: Any) -> None:
     complete = _complete(server, "think_out_loud")
 
     def interrupt_after_five(status: LoadStatus) -> None:
@@ -369,7 +371,7 @@ def test_keyboard_interrupt_keeps_what_was_fetched(session: ut.Session, server: 
 
 
 def test_api_failure_midway_raises_with_the_partial_result(
-    session: ut.Session, server: Any
+    client: ut.Client, server: Any
 ) -> None:
     def break_the_server(status: LoadStatus) -> None:
         if status.fetched == 3:  # from now on every request fails: the client gives up
@@ -392,14 +394,14 @@ def test_api_failure_midway_raises_with_the_partial_result(
 
 def test_rate_limit_of_three_per_window_gets_zero_429s(make_server: Any) -> None:
     server = make_server(rate_limit=3, rate_window=1.0)
-    session = connect_to(server)
+    client = connect_to(server)
     sessions = ut.load_sessions(TESTS["think_out_loud"], progress=False).head(8)  # 1 request
     statuses: list[LoadStatus] = []
     started = time.monotonic()
     details = ut.load_session_details(sessions, progress=statuses.append)
     elapsed = time.monotonic() - started
     assert len(details) == 8
-    assert server.count(status=429) == 0 and session.stats.rate_limited == 0
+    assert server.count(status=429) == 0 and client.stats.rate_limited == 0
     # 9 requests at 3 per window: three windows, so two waits, and no idling beyond them.
     assert 1.5 < elapsed < 3.5
     waits = [s.waiting for s in statuses if s.waiting > 0]
@@ -432,9 +434,9 @@ def test_background_result_equals_foreground(make_server: Any) -> None:
     started = time.monotonic()
     job = ut.load_session_details(TESTS["think_out_loud"], background=True)
     assert time.monotonic() - started < 0.3  # returned at once
-    assert isinstance(job, ut.Job) and not job.done
+    assert isinstance(job, ut.Job) and not job.done()
     background = job.result(timeout=30)
-    assert job.done and job.state == "done" and job.status.stage == "done"
+    assert job.done() and job.state == "done" and job.status.stage == "done"
     foreground = ut.load_session_details(TESTS["think_out_loud"], progress=False, refresh=True)
     assert background.equals(foreground)
     for name, frame in foreground.frames().items():
@@ -458,19 +460,19 @@ def test_background_job_partial_and_cancel(make_server: Any) -> None:
     with pytest.raises(ut.Cancelled) as info:
         job.result(timeout=5)
     assert time.monotonic() - asked < 0.8  # the rate-limit wait was cut short
-    assert job.state == "cancelled" and job.done and job.cancel() is False
+    assert job.state == "cancelled" and job.done() and job.cancel() is False
     assert 2 <= len(info.value.partial) < 10
     assert server.count(status=429) == 0
 
 
-def test_background_errors_surface_in_result(session: ut.Session) -> None:
+def test_background_errors_surface_in_result(client: ut.Client) -> None:
     job = ut.load_session_details("00000000-0000-4000-8000-000000000000", background=True)
     with pytest.raises(ut.NotFoundError):
         job.result(timeout=10)
     assert job.state == "failed" and isinstance(job.exception(), ut.NotFoundError)
 
 
-def test_background_still_validates_at_once(session: ut.Session) -> None:
+def test_background_still_validates_at_once(client: ut.Client) -> None:
     with pytest.raises(ValueError):
         ut.load_session_details("nope", background=True)
 
@@ -479,7 +481,7 @@ def test_background_still_validates_at_once(session: ut.Session) -> None:
 
 
 def test_to_parquet_and_to_csv_write_one_file_per_frame(
-    session: ut.Session, tmp_path: Path
+    client: ut.Client, tmp_path: Path
 ) -> None:
     details = ut.load_session_details(TESTS["survey"], progress=False)
     paths = details.to_parquet(tmp_path / "pq")
@@ -505,7 +507,7 @@ def test_to_parquet_and_to_csv_write_one_file_per_frame(
     assert len(pd.read_csv(paths["participants"])) == 240
 
 
-def test_empty_details_export(session: ut.Session, tmp_path: Path) -> None:
+def test_empty_details_export(client: ut.Client, tmp_path: Path) -> None:
     details = ut.load_session_details(TESTS["empty"], progress=False)
     assert len(details) == 0
     details.to_parquet(tmp_path)
@@ -515,7 +517,7 @@ def test_empty_details_export(session: ut.Session, tmp_path: Path) -> None:
 
 
 def test_to_parquet_without_pyarrow_says_what_to_install(
-    session: ut.Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client: ut.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     details = ut.load_session_details(TESTS["empty"], progress=False)
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed

@@ -32,7 +32,7 @@ def _counting_job(n: int, step: float = 0.01) -> tuple[Job[list[int]], list[int]
 def test_result_and_done() -> None:
     job, _ = _counting_job(5)
     assert job.result(timeout=5) == [0, 1, 2, 3, 4]
-    assert job.done and job.state == "done" and job.exception() is None
+    assert job.done() and job.state == "done" and job.exception() is None
     assert job.status.stage == "done" and job.status.done == 5
     assert job.partial() == [0, 1, 2, 3, 4]
     assert "done" in repr(job)
@@ -42,21 +42,20 @@ def test_result_timeout_leaves_it_running() -> None:
     job, _ = _counting_job(50, step=0.02)
     with pytest.raises(TimeoutError):
         job.result(timeout=0.05)
-    assert not job.done and job.state == "running"
+    assert not job.done() and job.state == "running"
     assert 0 < len(job.partial()) < 50
     job.cancel()
     job.wait(5)
 
 
 def test_cancel_interrupts_a_long_sleep() -> None:
-    job, _ = _counting_job(3, step=30.0)  # e.g. a rate-limit wait of 30 s
+    job, _ = _counting_job(3, step=3600.0)  # e.g. a rate-limit wait of an hour
     time.sleep(0.05)
-    started = time.monotonic()
     assert job.cancel() is True
     with pytest.raises(Cancelled) as info:
-        job.result(timeout=5)
-    assert time.monotonic() - started < 1.0
-    assert isinstance(info.value, ut.UTError)
+        job.result(timeout=60)  # a hang guard: the job waits an hour unless cut short
+    # The user asked for it: not an error of the API.
+    assert not isinstance(info.value, ut.UTError) and info.value.partial is None
     assert job.state == "cancelled" and job.cancel() is False
 
 
@@ -129,7 +128,7 @@ def test_widget_shows_progress_and_cancels() -> None:
     assert "Cancelled" in label.value
 
 
-def test_widget_of_a_real_load(session: ut.Session) -> None:
+def test_widget_of_a_real_load(client: ut.Client) -> None:
     job = ut.load_session_details(TESTS["think_out_loud"], background=True)
     box = job.widget()
     details = job.result(timeout=30)
@@ -141,7 +140,7 @@ def test_widget_of_a_real_load(session: ut.Session) -> None:
     assert "Job" in bundle["text/plain"]
 
 
-def test_foreground_progress_callback_gets_statuses(session: ut.Session) -> None:
+def test_foreground_progress_callback_gets_statuses(client: ut.Client) -> None:
     seen: list[Any] = []
     ut.load_session_details(TESTS["think_out_loud"], progress=seen.append)
     stages = [s.stage for s in seen]

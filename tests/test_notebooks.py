@@ -69,7 +69,7 @@ def test_runs_top_to_bottom_on_the_demo_data(path: Path, tmp_path: Path) -> None
     assert "connected" in " ".join(_text(o) for o in login.outputs).lower()
 
 
-def test_pick_test_id_uses_a_demo_test_in_demo_mode(session: Any) -> None:
+def test_pick_test_id_uses_a_demo_test_in_demo_mode(client: Any) -> None:
     import ut_notebook as ut
     from ut_notebook.ui.lab import pick_test_id
 
@@ -86,11 +86,11 @@ def test_pick_test_id_uses_a_demo_test_in_demo_mode(session: Any) -> None:
 
 
 def test_pick_test_id_otherwise_reads_the_cell_then_the_environment_then_dotenv(
-    session: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    client: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from ut_notebook.ui.lab import pick_test_id
 
-    assert not session.demo  # connected to a simulator as if it were the real API
+    assert not client.demo  # connected to a simulator as if it were the real API
     assert pick_test_id(" abc ") == "abc"
     with pytest.raises(ValueError, match="paste your test's id into TEST_ID"):
         pick_test_id("")

@@ -31,7 +31,7 @@ def assert_session_dtypes(df: pd.DataFrame) -> None:
     "name,page_size", [("survey", 500), ("survey", 100), ("survey", 120), ("interaction", 7)]
 )
 def test_fewest_requests_and_every_session(
-    session: ut.Session, server: Any, name: str, page_size: int
+    client: ut.Client, server: Any, name: str, page_size: int
 ) -> None:
     expected = server.session_ids(TESTS[name])
     df = ut.load_sessions(TESTS[name], page_size=page_size, progress=False)
@@ -42,7 +42,7 @@ def test_fewest_requests_and_every_session(
     assert limits == {page_size}
 
 
-def test_columns_dtypes_and_values(session: ut.Session) -> None:
+def test_columns_dtypes_and_values(client: ut.Client) -> None:
     df = ut.load_sessions(TESTS["survey"], progress=False)
     assert_session_dtypes(df)
     assert df["startTime"].is_monotonic_decreasing
@@ -59,7 +59,7 @@ def test_columns_dtypes_and_values(session: ut.Session) -> None:
     assert df.attrs["fetched_at"].tzinfo is not None
 
 
-def test_empty_test_gives_empty_typed_frame(session: ut.Session, server: Any) -> None:
+def test_empty_test_gives_empty_typed_frame(client: ut.Client, server: Any) -> None:
     df = ut.load_sessions(TESTS["empty"], progress=False)
     assert len(df) == 0
     assert_session_dtypes(df)
@@ -78,19 +78,19 @@ def test_empty_test_gives_empty_typed_frame(session: ut.Session, server: Any) ->
     ],
 )
 def test_malformed_test_id_raises_before_any_request(
-    session: ut.Session, server: Any, bad: str
+    client: ut.Client, server: Any, bad: str
 ) -> None:
     with pytest.raises(ValueError, match="not a valid test id"):
         ut.load_sessions(bad)
     assert server.count("/api/") == 0
 
 
-def test_non_string_test_id(session: ut.Session) -> None:
+def test_non_string_test_id(client: ut.Client) -> None:
     with pytest.raises(TypeError):
         ut.load_sessions(12345)  # type: ignore[arg-type]
 
 
-def test_uppercase_and_whitespace_ids_are_accepted(session: ut.Session, server: Any) -> None:
+def test_uppercase_and_whitespace_ids_are_accepted(client: ut.Client, server: Any) -> None:
     df = ut.load_sessions(f"  {TESTS['think_out_loud'].upper()}\n", progress=False)
     assert len(df) == 36
     (request,) = [r for r in server.requests if r.path == PATH]
@@ -98,13 +98,13 @@ def test_uppercase_and_whitespace_ids_are_accepted(session: ut.Session, server: 
 
 
 @pytest.mark.parametrize("page_size", [0, 501, -5])
-def test_page_size_out_of_range(session: ut.Session, server: Any, page_size: int) -> None:
+def test_page_size_out_of_range(client: ut.Client, server: Any, page_size: int) -> None:
     with pytest.raises(ValueError, match="page_size"):
         ut.load_sessions(TESTS["survey"], page_size=page_size)
     assert server.count("/api/") == 0
 
 
-def test_max_rows_reads_only_the_newest(session: ut.Session, server: Any) -> None:
+def test_max_rows_reads_only_the_newest(client: ut.Client, server: Any) -> None:
     df = ut.load_sessions(TESTS["survey"], max_rows=30, page_size=500, progress=False)
     assert list(df["sessionId"]) == server.session_ids(TESTS["survey"])[:30]
     assert server.count(PATH) == 1
@@ -112,7 +112,7 @@ def test_max_rows_reads_only_the_newest(session: ut.Session, server: Any) -> Non
     assert request.query["limit"] == "30"
 
 
-def test_unknown_test_is_not_found(session: ut.Session) -> None:
+def test_unknown_test_is_not_found(client: ut.Client) -> None:
     missing = "11111111-2222-4333-8444-555555555555"
     with pytest.raises(ut.NotFoundError, match=missing):
         ut.load_sessions(missing)
@@ -130,7 +130,7 @@ def test_sessions_arriving_during_paging(make_server: Any) -> None:
     assert df.attrs["totalCount"] == len(before)
 
 
-def test_truncated_at_the_offset_cap(session: ut.Session, server: Any) -> None:
+def test_truncated_at_the_offset_cap(client: ut.Client, server: Any) -> None:
     with pytest.warns(ut.TruncatedResultWarning, match="10,000"):
         df = ut.load_sessions(TESTS["large"], progress=False)
     assert len(df) == 10_500 and df["sessionId"].is_unique
@@ -141,7 +141,7 @@ def test_truncated_at_the_offset_cap(session: ut.Session, server: Any) -> None:
 
 
 def test_truncation_with_odd_page_size_reaches_as_far_as_possible(
-    session: ut.Session, server: Any
+    client: ut.Client, server: Any
 ) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -151,7 +151,7 @@ def test_truncation_with_odd_page_size_reaches_as_far_as_possible(
 
 
 def test_progress_bar_shows_pages_but_no_secret(
-    session: ut.Session, server: Any, capsys: pytest.CaptureFixture[str]
+    client: ut.Client, server: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ut.load_sessions(TESTS["survey"], page_size=100, progress=True)
     err = capsys.readouterr().err
@@ -162,7 +162,7 @@ def test_progress_bar_shows_pages_but_no_secret(
 
 
 def test_automatic_progress_only_for_several_pages(
-    session: ut.Session, capsys: pytest.CaptureFixture[str]
+    client: ut.Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ut.load_sessions(TESTS["survey"], page_size=500)
     assert capsys.readouterr().err == ""

@@ -64,7 +64,7 @@ def test_parse_empty_and_invalid() -> None:
         parse_webvtt("<html>502 Bad Gateway</html>")
 
 
-def test_load_transcript_of_a_think_out_loud_session(session: ut.Session, server: Any) -> None:
+def test_load_transcript_of_a_think_out_loud_session(client: ut.Client, server: Any) -> None:
     sid = server.session_ids(TESTS["think_out_loud"])[0]
     cues = ut.load_transcript(sid.upper())
     assert len(cues) > 3 and cues.attrs["sessionId"] == sid
@@ -75,7 +75,7 @@ def test_load_transcript_of_a_think_out_loud_session(session: ut.Session, server
         ut.load_transcript(survey)
 
 
-def test_load_transcript_validates_first(session: ut.Session, server: Any) -> None:
+def test_load_transcript_validates_first(client: ut.Client, server: Any) -> None:
     server.reset_log()
     with pytest.raises(ValueError, match="session id"):
         ut.load_transcript("not-a-uuid")
@@ -83,7 +83,7 @@ def test_load_transcript_validates_first(session: ut.Session, server: Any) -> No
 
 
 def test_load_transcripts_stacks_with_session_id_and_caches(
-    session: ut.Session, server: Any
+    client: ut.Client, server: Any
 ) -> None:
     test = TESTS["think_out_loud"]
     sessions = ut.load_sessions(test, progress=False)
@@ -110,27 +110,27 @@ def test_load_transcripts_stacks_with_session_id_and_caches(
     assert server.count("/api/") == 0
 
 
-def test_sessions_without_transcript_are_listed(session: ut.Session, server: Any) -> None:
+def test_sessions_without_transcript_are_listed(client: ut.Client, server: Any) -> None:
     ids = server.session_ids(TESTS["survey"])[:2] + server.session_ids(TESTS["think_out_loud"])[:1]
     cues = ut.load_transcripts(ids, progress=False)
     assert set(cues["sessionId"]) == {ids[2]}
     assert cues.attrs["without_transcript"] == ids[:2]
 
 
-def test_empty_test_gives_an_empty_typed_frame(session: ut.Session) -> None:
+def test_empty_test_gives_an_empty_typed_frame(client: ut.Client) -> None:
     cues = ut.load_transcripts(TESTS["empty"], progress=False)
     assert cues.empty and list(cues.columns) == list(TRANSCRIPTS_SCHEMA)
     assert str(cues["start"].dtype) == "timedelta64[ns]"
 
 
-def test_background_transcripts_equal_foreground(session: ut.Session) -> None:
+def test_background_transcripts_equal_foreground(client: ut.Client) -> None:
     job = ut.load_transcripts(TESTS["think_out_loud"], background=True)
     background = job.result(timeout=30)
     foreground = ut.load_transcripts(TESTS["think_out_loud"], progress=False, refresh=True)
     pd.testing.assert_frame_equal(background, foreground)
 
 
-def test_interrupted_transcripts_keep_the_fetched_part(session: ut.Session, server: Any) -> None:
+def test_interrupted_transcripts_keep_the_fetched_part(client: ut.Client, server: Any) -> None:
     def stop(status: Any) -> None:
         if status.fetched == 4:
             raise KeyboardInterrupt

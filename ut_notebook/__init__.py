@@ -8,16 +8,21 @@
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .api.client import RetryPolicy, Session
-from .api.connect import connect, current_session, disconnect
+from .api.client import Client, RetryPolicy
+from .api.connect import connect, current_client, current_session, disconnect
+from .api.scheduler import RateSnapshot
 from .api.settings import Settings, load_settings
 from .cache import CacheWarning, clear_cache
 from .errors import (
+    APIConnectionError,
     APIError,
     AuthError,
+    ConfigError,
+    IncompleteResultWarning,
     InsecureTransportError,
     NotConnectedError,
     NotFoundError,
@@ -25,9 +30,11 @@ from .errors import (
     TruncatedResultWarning,
     UTError,
 )
+from .frames import OddValuesWarning
 from .jobs import Cancelled, Job
-from .loaders.catalog import list_tests
+from .loaders.catalog import list_tests, list_workspaces
 from .loaders.details import SessionDetails, load_session_details
+from .loaders.per_session import FailedSessionsWarning, MissingSessionsWarning
 from .loaders.qxscores import load_qx_scores
 from .loaders.sessions import load_sessions
 from .loaders.transcripts import load_transcript, load_transcripts
@@ -39,18 +46,25 @@ if TYPE_CHECKING:
     from . import charts, demo
 
 __all__ = [
+    "APIConnectionError",
     "APIError",
     "AuthError",
     "CacheWarning",
     "Cancelled",
+    "Client",
+    "ConfigError",
     "CredentialsWidget",
+    "FailedSessionsWarning",
+    "IncompleteResultWarning",
     "InsecureTransportError",
     "Job",
+    "MissingSessionsWarning",
     "NotConnectedError",
     "NotFoundError",
+    "OddValuesWarning",
     "RateLimitError",
+    "RateSnapshot",
     "RetryPolicy",
-    "Session",
     "SessionDetails",
     "Settings",
     "TruncatedResultWarning",
@@ -60,10 +74,12 @@ __all__ = [
     "charts",
     "clear_cache",
     "connect",
+    "current_client",
     "current_session",
     "demo",
     "disconnect",
     "list_tests",
+    "list_workspaces",
     "load_qx_scores",
     "load_session_details",
     "load_sessions",
@@ -81,4 +97,12 @@ def __getattr__(name: str) -> Any:
     # `ut.charts` too: plotly is only imported when a chart is wanted.
     if name in ("demo", "charts"):
         return importlib.import_module(f".{name}", __name__)
+    if name == "Session":
+        warnings.warn(
+            "ut.Session is now ut.Client (a 'session' is a participant's session); the old "
+            "name will be removed in the next release.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return Client
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

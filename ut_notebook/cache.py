@@ -10,8 +10,11 @@ what is missing.
   ``%LOCALAPPDATA%\\ut-notebook\\Cache`` on Windows). One file: ``cache.sqlite3``.
 * ``UT_CACHE=0`` switches it off; ``refresh=True`` on a loader bypasses and rewrites it;
   :func:`clear_cache` (``ut.clear_cache()``) empties it.
-* Keyed by the API URL (without any credentials or query) and the session id, so the
-  demo simulator and the real API never mix.
+* Keyed by the API URL (without any credentials or query), a hash of the client id
+  (never the secret) and the session id: the demo simulator and the real API never
+  mix, and a second client id on the same machine never reads the first one's entries.
+* Holds only what parsed: loaders validate an answer before storing it, and an entry
+  that no longer parses is dropped and fetched again.
 * Holds response bodies only: never a token, a secret or a request header.
 * Every write is one SQLite transaction in WAL mode: a crash or a kernel interrupt
   mid-write leaves the previous state, never a half-written entry.
@@ -33,7 +36,11 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from .api.settings import Settings
 
 __all__ = [
     "CACHE_FILE",
@@ -41,6 +48,7 @@ __all__ = [
     "CacheInfo",
     "CacheWarning",
     "cache_api_key",
+    "cache_folder",
     "clear_cache",
     "default_cache_dir",
     "get_cache",
@@ -48,8 +56,7 @@ __all__ = [
 
 CACHE_FILE = "cache.sqlite3"
 SCHEMA_VERSION = 1
-KINDS = ("details", "transcript")
-_FALSE = {"0", "false", "no", "off"}
+KINDS = ("details", "transcript", "clips")
 # SQLite caps the number of "?" in one statement (32,766 since 3.32; 999 before).
 _CHUNK = 500
 
@@ -127,16 +134,24 @@ class Cache:
         self._ready = False
         self._lock = threading.Lock()
         self._broken = False
+        self._local = threading.local()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Cache:
+        """The cache a client's loaders use: ``UT_CACHE``/``UT_CACHE_DIR`` as read by
+        :func:`~ut_notebook.load_settings`, else the default folder. A folder that cannot
+        be used gives a disabled cache and one :class:`CacheWarning`."""
+        if not settings.cache:
+            return cls(None)
+        base = cache_folder(settings)
+        return cls(None) if base is None else cls(base / CACHE_FILE)
 
     @classmethod
     def from_environment(cls) -> Cache:
-        """The cache the loaders use: ``UT_CACHE``/``UT_CACHE_DIR``, else the default."""
-        values = _settings()
-        if values.get("UT_CACHE", "").strip().lower() in _FALSE:
-            return cls(None)
-        folder = values.get("UT_CACHE_DIR", "").strip()
-        base = Path(folder).expanduser() if folder else default_cache_dir()
-        return cls(base / CACHE_FILE)
+        """The cache as the environment and ``.env`` configure it right now."""
+        from .api.settings import load_settings
+
+        return cls.from_settings(load_settings())
 
     @property
     def enabled(self) -> bool:
@@ -148,29 +163,63 @@ class Cache:
 
     # -- connections ----------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _prepare(self) -> None:
         assert self.path is not None
-        if not self._ready:
-            with self._lock:
-                if not self._ready:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    conn = sqlite3.connect(self.path, timeout=30)
-                    try:
-                        # WAL: readers never block the writer; a crash mid-write rolls back.
-                        conn.execute("PRAGMA journal_mode=WAL")
-                        with conn:
-                            conn.executescript(_SCHEMA)
-                            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                    finally:
-                        conn.close()
-                    with contextlib.suppress(OSError):
-                        os.chmod(self.path, 0o600)  # results are private research data
-                    self._ready = True
+        with self._lock:
+            if self._ready:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30)
+            try:
+                # WAL: readers never block the writer; a crash mid-write rolls back.
+                conn.execute("PRAGMA journal_mode=WAL")
+                with conn:
+                    conn.executescript(_SCHEMA)
+                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            finally:
+                conn.close()
+            with contextlib.suppress(OSError):
+                os.chmod(self.path, 0o600)  # results are private research data
+            self._ready = True
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[None]:
+        """Use one SQLite connection for every read and write inside (one per load,
+        in the load's thread), instead of one per operation."""
+        if not self.enabled or getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        try:
+            self._prepare()
+            conn = self._open()
+        except (sqlite3.Error, OSError) as exc:
+            self._guard("be opened", exc)
+            yield
+            return
+        self._local.conn = conn
+        try:
+            yield
+        finally:
+            self._local.conn = None
+            conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        assert self.path is not None
         # isolation_level=None: we open and commit transactions explicitly.
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")  # durable enough in WAL mode
+        return conn
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        shared = getattr(self._local, "conn", None)
+        if shared is not None:
+            yield shared
+            return
+        if not self._ready:
+            self._prepare()
+        conn = self._open()
         try:
-            conn.execute("PRAGMA synchronous=NORMAL")  # durable enough in WAL mode
             yield conn
         finally:
             conn.close()
@@ -193,7 +242,7 @@ class Cache:
         ids = list(dict.fromkeys(ids))
         if not self.enabled or not ids:
             return {}
-        api = cache_api_key(api_url)
+        api = api_url
         found: dict[str, str] = {}
         try:
             with self._connect() as conn:
@@ -231,7 +280,7 @@ class Cache:
                     conn.execute(
                         "INSERT OR REPLACE INTO entries (api, kind, id, body, stored) "
                         "VALUES (?, ?, ?, ?, ?)",
-                        (cache_api_key(api_url), kind, id, body, time.time()),
+                        (api_url, kind, id, body, time.time()),
                     )
                 except BaseException:
                     conn.execute("ROLLBACK")
@@ -241,6 +290,20 @@ class Cache:
             self._guard("be written", exc)
             return False
         return True
+
+    def discard(self, api_url: str, kind: str, ids: Iterable[str]) -> None:
+        """Drop entries (that no longer parse, say); a no-op when the cache is off."""
+        ids = list(ids)
+        if not self.enabled or not ids:
+            return
+        try:
+            with self._connect() as conn:
+                conn.executemany(
+                    "DELETE FROM entries WHERE api=? AND kind=? AND id=?",
+                    [(api_url, kind, i) for i in ids],
+                )
+        except (sqlite3.Error, OSError) as exc:
+            self._guard("be written", exc)
 
     def clear(self) -> int:
         """Delete every entry; returns how many there were."""
@@ -286,11 +349,29 @@ class Cache:
         )
 
 
-def _settings() -> dict[str, str]:
-    # Same order as the connection settings: environment first, .env fills the gaps.
-    from .api.settings import _dotenv
-
-    return {**_dotenv(), **os.environ}
+def cache_folder(settings: Settings) -> Path | None:
+    """The cache folder ``settings`` name (``UT_CACHE_DIR`` or the default), created if
+    needed; ``None``, with one :class:`CacheWarning`, if it cannot be used."""
+    if not settings.cache_dir:
+        return default_cache_dir()
+    folder = Path(settings.cache_dir).expanduser()
+    problem = ""
+    if str(folder).startswith("~"):
+        problem = "cannot be expanded (no such user)"
+    else:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            problem = f"cannot be created ({exc.strerror or type(exc).__name__})"
+    if problem:
+        warnings.warn(
+            f"UT_CACHE_DIR={settings.cache_dir!r} {problem}: running without the cache. Set "
+            "UT_CACHE_DIR to a folder you can write to, or UT_CACHE=0.",
+            CacheWarning,
+            stacklevel=4,
+        )
+        return None
+    return folder
 
 
 def get_cache() -> Cache:
@@ -306,10 +387,9 @@ def clear_cache() -> int:
     >>> ut.clear_cache()                                                  # doctest: +SKIP
     240
     """
-    cache = Cache.from_environment()
-    if cache.path is None:
-        # UT_CACHE=0 hides the location, not the file: clear the configured folder too.
-        folder = _settings().get("UT_CACHE_DIR", "").strip()
-        base = Path(folder).expanduser() if folder else default_cache_dir()
-        cache = Cache(base / CACHE_FILE)
-    return cache.clear()
+    from .api.settings import load_settings
+
+    settings = load_settings()
+    # UT_CACHE=0 hides the location, not the file: clear the configured folder too.
+    base = cache_folder(settings)
+    return 0 if base is None else Cache(base / CACHE_FILE).clear()

@@ -15,18 +15,23 @@ scrubbed of known secrets before it is stored (see :func:`scrub`).
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
 __all__ = [
+    "APIConnectionError",
     "APIError",
     "AuthError",
+    "ConfigError",
+    "IncompleteResultWarning",
     "InsecureTransportError",
     "NotConnectedError",
     "NotFoundError",
     "RateLimitError",
     "TruncatedResultWarning",
     "UTError",
+    "excerpt",
     "scrub",
 ]
 
@@ -35,6 +40,7 @@ __all__ = [
 _SECRETS: set[str] = set()
 _SECRETS_LOCK = threading.Lock()
 _MASK = "***"
+_TAGS = re.compile(r"<[^<>]{0,1000}>")
 
 
 def register_secret(value: str | None) -> None:
@@ -58,6 +64,22 @@ def scrub(text: str) -> str:
         if secret in text:
             text = text.replace(secret, _MASK)
     return text
+
+
+def excerpt(text: str, *, html: bool = False, limit: int = 200) -> str:
+    """A one-line excerpt of a response body for a message, scrubbed of every known
+    secret *before* it is cut (so no fragment of a token survives the cut). Linear time.
+
+    >>> excerpt("<html><title>502 Bad Gateway</title>...</html>", html=True)
+    '502 Bad Gateway'
+    """
+    text = scrub(text)
+    if html or text.lstrip().startswith("<"):
+        start = text.lower().find("<title>")
+        end = text.lower().find("</title>", start + 7) if start >= 0 else -1
+        text = text[start + 7 : end] if 0 <= start < end else _TAGS.sub(" ", text[:65536])
+    text = " ".join(text[: 4 * limit].split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class UTError(Exception):
@@ -94,10 +116,15 @@ class UTError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keep keyword attributes when pickled (multiprocessing, background jobs).
+        extra = {k: v for k, v in vars(self).items() if k not in _BASE_FIELDS}
         return (
             _rebuild,
             (type(self), self.message, self.status, self.url, self.body, self.partial),
+            extra or None,
         )
+
+
+_BASE_FIELDS = {"message", "status", "url", "body", "partial"}
 
 
 def _rebuild(
@@ -119,7 +146,10 @@ class AuthError(UTError):
 
     The message names the setting to check (``UT_CLIENT_ID``, ``UT_CLIENT_SECRET``,
     ``UT_SCOPE`` or ``UT_TOKEN_URL``) and never contains the secret or the token.
+    ``oauth_error`` is the token endpoint's OAuth error code, when it gave one.
     """
+
+    oauth_error: str = ""
 
 
 class NotConnectedError(UTError):
@@ -139,15 +169,34 @@ class NotFoundError(UTError):
 
 
 class RateLimitError(UTError):
-    """The API kept answering 429 (rate limit) and ut-notebook gave up waiting."""
+    """The rate limit would make ut-notebook wait longer than ``max_wait``, or the API
+    kept answering 429. ``err.wait`` is the wait in seconds it would have taken (or
+    ``None`` when the server did not say)."""
+
+    wait: float | None = None
 
 
 class APIError(UTError):
     """Any other unexpected answer: a 4xx/5xx status or a body that is not valid JSON."""
 
 
+class APIConnectionError(APIError):
+    """The API could not be reached (network down, DNS, refused, timed out) after every
+    try. Check the network connection and ``UT_API_URL``."""
+
+
+class ConfigError(UTError, ValueError):
+    """A setting (argument, environment variable or ``.env`` line) cannot be used; the
+    message names it."""
+
+
 class InsecureTransportError(UTError, ValueError):
     """Refused to send a secret over plain ``http://`` to a host that is not loopback."""
+
+
+class IncompleteResultWarning(UserWarning):
+    """A list came back shorter than the API's own count (``totalCount``): the server
+    repeated pages or sent items without ids. ``df.attrs["complete"]`` is False."""
 
 
 class TruncatedResultWarning(UserWarning):

@@ -12,12 +12,13 @@ as a full one.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["DURATION", "UTC_DATETIME", "Schema", "typed_frame"]
+__all__ = ["DURATION", "UTC_DATETIME", "OddValuesWarning", "Schema", "typed_frame"]
 
 UTC_DATETIME = "datetime64[ns, UTC]"
 DURATION = "timedelta64[ns]"
@@ -27,7 +28,13 @@ DURATION = "timedelta64[ns]"
 Schema = Mapping[str, str]
 
 
-def _convert(values: pd.Series, dtype: str) -> pd.Series:
+class OddValuesWarning(UserWarning):
+    """Some values of a column could not be read as its type (a date that is not ISO
+    8601 or out of range, a number that is not a number): they became missing values.
+    The message names the column and how many rows."""
+
+
+def _convert_all(values: pd.Series, dtype: str) -> pd.Series:
     if dtype == UTC_DATETIME:
         # format="ISO8601": the API sends ISO 8601 with or without milliseconds.
         return pd.to_datetime(values, utc=True, format="ISO8601").astype(UTC_DATETIME)
@@ -40,14 +47,46 @@ def _convert(values: pd.Series, dtype: str) -> pd.Series:
     return values.astype(dtype)
 
 
+def _readable(value: Any, dtype: str) -> bool:
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    try:
+        _convert_all(pd.Series([value], dtype="object"), dtype)
+    except (ValueError, TypeError, OverflowError, ArithmeticError):
+        return False
+    # Text where a date or number belongs would be readable as a string, not as this.
+    return not (dtype in ("string", "category") and isinstance(value, (dict, list)))
+
+
+def _convert(values: pd.Series, dtype: str, name: str = "") -> pd.Series:
+    """``values`` as ``dtype``; values that cannot be read become missing, with one
+    :class:`OddValuesWarning` naming the column and how many rows."""
+    try:
+        return _convert_all(values, dtype)
+    except (ValueError, TypeError, OverflowError, ArithmeticError):
+        pass
+    keep = values.map(lambda v: _readable(v, dtype))
+    odd = int((~keep).sum())
+    warnings.warn(
+        f"{odd:,} value(s) of {name or 'a column'!r} could not be read as {dtype} and are "
+        "left missing; the API may have sent something new. Please report it (without "
+        "credentials) if it persists.",
+        OddValuesWarning,
+        stacklevel=4,
+    )
+    return _convert_all(values.where(keep, None), dtype)
+
+
 def typed_frame(records: Iterable[Mapping[str, Any]], schema: Schema) -> pd.DataFrame:
     """A DataFrame with exactly ``schema``'s columns, in order, with its dtypes.
 
-    Missing keys become missing values; extra keys are dropped.
+    Missing keys become missing values; extra keys are dropped; records that are not
+    objects are skipped; values that cannot be read as their column's type become
+    missing values (with one :class:`OddValuesWarning` per column).
     """
-    rows = list(records)
+    rows = [row for row in records if isinstance(row, Mapping)]
     data = {name: pd.Series([row.get(name) for row in rows], dtype="object") for name in schema}
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
     for name, dtype in schema.items():
-        frame[name] = _convert(frame[name], dtype)
+        frame[name] = _convert(frame[name], dtype, name)
     return frame

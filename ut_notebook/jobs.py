@@ -16,14 +16,14 @@ the foreground, and its result equals the foreground result.
 from __future__ import annotations
 
 import contextlib
-import html
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from .errors import UTError
+from .api.scheduler import BACKGROUND, request_context
 from .ui.progress import format_seconds
 
 __all__ = ["Cancelled", "Control", "Job", "LoadStatus"]
@@ -31,8 +31,15 @@ __all__ = ["Cancelled", "Control", "Job", "LoadStatus"]
 T = TypeVar("T")
 
 
-class Cancelled(UTError):
-    """``job.cancel()`` stopped the load. ``err.partial`` holds what was loaded."""
+class Cancelled(Exception):
+    """``job.cancel()`` stopped the load. ``err.partial`` holds what was loaded.
+
+    Not a :class:`~ut_notebook.UTError`: nothing went wrong, the user asked for it.
+    """
+
+    def __init__(self, message: str = "The load was cancelled (job.cancel()).") -> None:
+        super().__init__(message)
+        self.partial: Any = None
 
 
 @dataclass(frozen=True)
@@ -119,10 +126,29 @@ class Control:
             listener(status)
 
 
-class Job(Generic[T]):
-    """A load running in a background thread. Created by the loaders' ``background=True``.
+_default_pool: ThreadPoolExecutor | None = None
+_default_lock = threading.Lock()
+
+
+def _default_submit(fn: Callable[[], Any]) -> Future[Any]:
+    """Jobs made without a client (tests, custom loads) share a small pool too."""
+    global _default_pool
+    with _default_lock:
+        if _default_pool is None:
+            _default_pool = ThreadPoolExecutor(2, thread_name_prefix="ut-notebook-job")
+        return _default_pool.submit(fn)
+
+
+class Job(Future, Generic[T]):  # type: ignore[type-arg]
+    """A load running in the background: a :class:`concurrent.futures.Future` with
+    :meth:`partial`, a :attr:`status` and a widget. Created by the loaders'
+    ``background=True``; it runs on its client's pool of workers, and its requests go
+    through the client's scheduler after foreground ones.
 
     Displaying a job in Jupyter shows a live progress widget with a Cancel button.
+
+    >>> job = ut.load_session_details(TEST_ID, background=True)          # doctest: +SKIP
+    >>> job.done(), job.partial()                                        # doctest: +SKIP
     """
 
     def __init__(
@@ -131,7 +157,10 @@ class Job(Generic[T]):
         run: Callable[[Control], T],
         partial: Callable[[], T],
         status: LoadStatus,
+        *,
+        submit: Callable[[Callable[[], Any]], Future[Any]] | None = None,
     ) -> None:
+        super().__init__()
         self.name = name
         self._run = run
         self._partial = partial
@@ -139,29 +168,42 @@ class Job(Generic[T]):
         self._lock = threading.Lock()
         self._status = status
         self._listeners: list[Listener] = []
-        self._result: Any = None
-        self._error: BaseException | None = None
-        self._finished = threading.Event()
         self._widget: Any = None
         self.started = time.monotonic()
         self.finished_at: float | None = None
-        self._thread = threading.Thread(target=self._main, name=f"ut-notebook {name}", daemon=True)
-        self._thread.start()
+        worker = (submit or _default_submit)(self._main)
+        # A pool shut down before the job ran (the client was closed) cancels it.
+        worker.add_done_callback(self._on_worker_done)
 
     # -- the worker -----------------------------------------------------------------------
 
     def _main(self) -> None:
         control = Control(self._cancel, (self._on_status,))
         try:
-            self._result = self._run(control)
+            control.check()  # cancelled while queued
+            with request_context(priority=BACKGROUND, sleep=control.sleep):
+                result = self._run(control)
         except BaseException as exc:  # stored and re-raised by result()
-            self._error = exc
-        finally:
-            self.finished_at = time.monotonic()
-            with self._lock:
-                self._status = replace(self._status, stage="done", waiting=0.0, eta=0.0)
-            self._finished.set()
-            self._notify(self._status)
+            self._finish(error=exc)
+        else:
+            self._finish(result=result)
+
+    def _on_worker_done(self, worker: Future[Any]) -> None:
+        if worker.cancelled() and not self.done():
+            error = Cancelled("The load never started: its client was closed.")
+            error.partial = self._partial()
+            self._finish(error=error)
+
+    def _finish(self, *, result: Any = None, error: BaseException | None = None) -> None:
+        self.finished_at = time.monotonic()
+        with self._lock:
+            self._status = replace(self._status, stage="done", waiting=0.0, eta=0.0)
+        # The status is final before anyone waiting on the future wakes up.
+        if error is not None:
+            self.set_exception(error)
+        else:
+            self.set_result(result)
+        self._notify(self._status)
 
     def _on_status(self, status: LoadStatus) -> None:
         with self._lock:
@@ -176,11 +218,6 @@ class Job(Generic[T]):
     # -- the public face ------------------------------------------------------------------
 
     @property
-    def done(self) -> bool:
-        """True once the load has finished, failed or been cancelled."""
-        return self._finished.is_set()
-
-    @property
     def status(self) -> LoadStatus:
         """The latest :class:`LoadStatus`."""
         with self._lock:
@@ -189,48 +226,48 @@ class Job(Generic[T]):
     @property
     def state(self) -> str:
         """ "running", "done", "failed" or "cancelled"."""
-        if not self.done:
+        if not self.done():
             return "running"
-        if self._error is None:
+        error = super().exception()
+        if error is None:
             return "done"
-        return "cancelled" if isinstance(self._error, Cancelled) else "failed"
+        return "cancelled" if isinstance(error, Cancelled) else "failed"
 
-    def result(self, timeout: float | None = None) -> T:
-        """Wait for the load and return its result, or raise what it raised (with
-        ``.partial``). Raises ``TimeoutError`` if it is still running after ``timeout``
-        seconds (the job keeps running)."""
-        if not self._finished.wait(timeout):
-            raise TimeoutError(f"{self.name} is still running after {timeout}s.")
-        if self._error is not None:
-            raise self._error
-        return self._result
+    def cancelled(self) -> bool:
+        """True once a :meth:`cancel` stopped the load."""
+        return self.state == "cancelled"
 
-    def exception(self) -> BaseException | None:
-        """The exception the load raised, if it is done and failed (else ``None``)."""
-        return self._error if self.done else None
+    def exception(self, timeout: float | None = 0) -> BaseException | None:  # type: ignore[override]
+        """The exception the load raised, if it is done and failed (else ``None``);
+        with a ``timeout``, wait that long for it to finish first."""
+        if not self.done() and not self.wait(timeout):
+            return None
+        return super().exception()
 
     def partial(self) -> T:
         """What has been loaded so far (the full result once done)."""
-        if self.done and self._error is None:
-            return self._result
+        if self.done() and super().exception() is None:
+            return self.result()
         return self._partial()
 
     def cancel(self) -> bool:
         """Stop after the current request (a rate-limit wait is cut short). Everything
         fetched stays in the cache and in :meth:`partial`. Returns False if already done."""
-        if self.done:
+        if self.done():
             return False
         self._cancel.set()
         return True
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until done (or ``timeout``); True when done."""
-        return self._finished.wait(timeout)
+        with contextlib.suppress(Exception):
+            super().exception(timeout)
+        return self.done()
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(LoadStatus)`` on every progress step (from the worker thread)."""
         self._listeners.append(listener)
-        if self.done:
+        if self.done():
             listener(self.status)
 
     def __repr__(self) -> str:
@@ -245,7 +282,9 @@ class Job(Generic[T]):
     def widget(self) -> Any:
         """A live ipywidgets view: a progress bar, a status line and a Cancel button."""
         if self._widget is None:
-            self._widget = _JobWidget(self).box
+            from .ui.jobs import JobWidget  # ipywidgets only when a job is shown
+
+            self._widget = JobWidget(self).box
         return self._widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -257,57 +296,3 @@ class Job(Generic[T]):
         if isinstance(bundle, dict):
             bundle["text/plain"] = repr(self)
         return bundle
-
-
-class _JobWidget:
-    """The widget of one job; updated from the worker thread through a listener."""
-
-    def __init__(self, job: Job[Any]) -> None:
-        try:
-            import ipywidgets as widgets
-        except ImportError as exc:  # pragma: no cover - ipywidgets is a dependency
-            raise ImportError(
-                "The job's progress widget needs ipywidgets: pip install ipywidgets"
-            ) from exc
-        self.job = job
-        self.bar = widgets.IntProgress(
-            value=0, min=0, max=1, description="", layout=widgets.Layout(width="40%")
-        )
-        self.label = widgets.HTML(value="")
-        self.cancel = widgets.Button(
-            description="Cancel", icon="stop", tooltip="Stop the load; keep what was fetched"
-        )
-        self.cancel.on_click(self._on_cancel)
-        self.box = widgets.VBox(
-            [
-                widgets.HTML(value=f"<b>{html.escape(job.name)}</b>"),
-                widgets.HBox([self.bar, self.cancel]),
-                self.label,
-            ]
-        )
-        self.box.job = job  # keep the job alive as long as its widget
-        job.add_listener(self.update)
-        self.update(job.status)
-
-    def _on_cancel(self, _button: Any) -> None:
-        # ipywidgets swallows callback errors: nothing here may raise.
-        self.job.cancel()
-        self.cancel.disabled = True
-        self.cancel.description = "Cancelling…"
-
-    def update(self, status: LoadStatus) -> None:
-        total = status.total or 0
-        self.bar.max = max(1, total)
-        self.bar.value = min(status.done, self.bar.max)
-        text = status.describe()
-        if self.job.done:
-            self.cancel.disabled = True
-            state = self.job.state
-            self.cancel.description = {"cancelled": "Cancelled", "failed": "Failed"}.get(
-                state, "Done"
-            )
-            self.bar.bar_style = {"failed": "danger", "cancelled": "warning"}.get(state, "success")
-            error = self.job.exception()
-            if error is not None:
-                text += f" — {type(error).__name__}: {error}"
-        self.label.value = html.escape(text)

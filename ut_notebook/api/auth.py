@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -19,17 +20,45 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import requests
+from requests.auth import AuthBase
 
 from ..errors import AuthError
 from .settings import Secret, Settings, check_transport
 
-__all__ = ["Token", "TokenInfo", "TokenManager", "fetch_token"]
+__all__ = ["FALLBACK_ERRORS", "Token", "TokenAuth", "TokenInfo", "TokenManager", "fetch_token"]
 
 log = logging.getLogger(__name__)
 
 # Refresh this long before expiry, so a token never expires between our check and the
 # server's (clock skew, slow networks). Capped at a tenth of the lifetime for short tokens.
 REFRESH_MARGIN = 60.0
+
+# What a token may look like to be sent in a header: visible ASCII (RFC 6750's b64token
+# and JWTs are). Anything else is refused before it reaches requests, whose own error
+# would quote the whole token.
+_TOKEN_CHARS = re.compile(r"[!-~]{1,8192}")
+
+# Refusals that mean "wrong endpoint or scope for these credentials", worth one try of
+# the other documented token endpoint (see Settings.token_endpoints).
+FALLBACK_ERRORS = ("invalid_scope", "invalid_client", "not_found")
+
+
+class TokenAuth(AuthBase):
+    """Puts the token on a request: both headers, since the authorization page sends
+    ``token`` and the current docs send ``Authorization: Bearer``. As a requests
+    ``auth=``, it also keeps a ``~/.netrc`` entry from replacing the token."""
+
+    def __init__(self, token: Token) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        value = self.token.access_token.reveal()
+        request.headers["token"] = value
+        request.headers["Authorization"] = f"Bearer {value}"
+        return request
+
+    def __repr__(self) -> str:
+        return "<TokenAuth ***>"
 
 
 @dataclass(frozen=True)
@@ -41,6 +70,7 @@ class TokenInfo:
     expires_in: float
     obtained_at: datetime
     expires_at: datetime
+    token_url: str = ""  # the endpoint that gave it (one of the documented two)
 
     @property
     def seconds_left(self) -> float:
@@ -71,11 +101,20 @@ def _oauth_error(resp: requests.Response) -> tuple[str, str]:
     return str(body.get("error", "")), str(body.get("error_description", ""))
 
 
-def fetch_token(http: requests.Session, settings: Settings, *, timeout: float = 30.0) -> Token:
+def fetch_token(
+    http: requests.Session,
+    settings: Settings,
+    *,
+    timeout: float = 30.0,
+    endpoint: tuple[str, str] | None = None,
+) -> Token:
     """POST the client-credentials form to the token endpoint and return the token.
 
-    Raises :class:`AuthError` naming the setting to check when the endpoint refuses or
-    cannot be reached. The secret is only ever sent over https, or http to loopback.
+    ``endpoint`` is a ``(token_url, scope)`` pair (default: the settings'). Raises
+    :class:`AuthError` naming the setting to check when the endpoint refuses or cannot
+    be reached; ``err.oauth_error`` is the OAuth error code (``invalid_client``, …, or
+    ``not_found`` for a 404). The secret is only ever sent over https, or http to
+    loopback.
     """
     if not settings.has_credentials:
         raise AuthError(
@@ -83,15 +122,15 @@ def fetch_token(http: requests.Session, settings: Settings, *, timeout: float = 
             "UT_CLIENT_ID and UT_CLIENT_SECRET (in the environment or a .env file). "
             "ut.connect(demo=True) uses the built-in demo data instead."
         )
-    check_transport(settings.token_url, "UT_TOKEN_URL")
+    url, scope = endpoint or (settings.token_url, settings.scope)
+    check_transport(url, "UT_TOKEN_URL")
     assert settings.client_secret is not None
     form = {
         "client_id": settings.client_id,
         "client_secret": settings.client_secret.reveal(),
         "grant_type": "client_credentials",
-        "scope": settings.scope,
+        "scope": scope,
     }
-    url = settings.token_url
     try:
         resp = http.post(
             url,
@@ -113,7 +152,7 @@ def fetch_token(http: requests.Session, settings: Settings, *, timeout: float = 
             hint = "Check UT_CLIENT_ID and UT_CLIENT_SECRET."
         elif error == "invalid_scope":
             hint = (
-                f"Check UT_SCOPE ({settings.scope!r} was refused): the endpoint "
+                f"Check UT_SCOPE ({scope!r} was refused): the endpoint "
                 ".../oauth2/default/v1/token takes 'public_api.read', the endpoint "
                 ".../oauth2/aus1p3vtd8vtm4Bxv0h8/v1/token takes 'studies:read'."
             )
@@ -121,28 +160,42 @@ def fetch_token(http: requests.Session, settings: Settings, *, timeout: float = 
             hint = "Check UT_TOKEN_URL: no token endpoint answers there."
         else:
             hint = "Check UT_TOKEN_URL, UT_CLIENT_ID, UT_CLIENT_SECRET and UT_SCOPE."
-        raise AuthError(
+        err = AuthError(
             f"The token endpoint refused the request: HTTP {resp.status_code}{detail}. {hint}",
             status=resp.status_code,
             url=url,
         )
+        err.oauth_error = "not_found" if resp.status_code == 404 else error
+        raise err
     try:
         body = resp.json()
-        access_token = str(body["access_token"])
+        access_token = body["access_token"]
         expires_in = float(body.get("expires_in") or 3600)
-    except (ValueError, KeyError, TypeError):
+        if not isinstance(access_token, str) or not math.isfinite(expires_in):
+            raise TypeError("not a token")
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise AuthError(
             f"The token endpoint {url} answered without an access token. Check UT_TOKEN_URL.",
             status=resp.status_code,
             url=url,
         ) from None
+    if not _TOKEN_CHARS.fullmatch(access_token):
+        # Never quote it: a token that cannot be sent is still a token.
+        raise AuthError(
+            f"The token endpoint {url} answered with an access token that cannot be sent in "
+            "an HTTP header (control or non-ASCII characters). Check UT_TOKEN_URL.",
+            status=resp.status_code,
+            url=url,
+        )
+    expires_in = min(max(expires_in, 1.0), 86400.0 * 366)
     now = datetime.now(timezone.utc)
     info = TokenInfo(
         token_type=str(body.get("token_type", "Bearer")),
-        scope=str(body.get("scope", settings.scope)),
+        scope=str(body.get("scope", scope)),
         expires_in=expires_in,
         obtained_at=now,
         expires_at=now + timedelta(seconds=expires_in),
+        token_url=url,
     )
     log.info("obtained a token for scope %r, valid %ss", info.scope, math.floor(expires_in))
     return Token(Secret(access_token), info, time.monotonic() + expires_in)

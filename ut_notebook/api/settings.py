@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values, find_dotenv
 
-from ..errors import InsecureTransportError, register_secret
+from ..errors import ConfigError, InsecureTransportError, register_secret
 
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_SCOPE",
     "DEFAULT_TOKEN_URL",
+    "TOKEN_ENDPOINTS",
     "Secret",
     "Settings",
     "check_transport",
+    "check_url",
     "load_settings",
 ]
 
@@ -45,6 +48,14 @@ _VARIABLES: dict[str, tuple[str, ...]] = {
 }
 _DEFAULTS = {"token_url": DEFAULT_TOKEN_URL, "scope": DEFAULT_SCOPE, "api_url": DEFAULT_API_URL}
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+# The two documented token endpoints and their scopes (../shared/api/README.md): the
+# authorization page the project was specified from, and the current docs.
+TOKEN_ENDPOINTS = (
+    (DEFAULT_TOKEN_URL, DEFAULT_SCOPE),
+    ("https://auth.usertesting.com/oauth2/aus1p3vtd8vtm4Bxv0h8/v1/token", "studies:read"),
+)
 
 
 class Secret:
@@ -88,7 +99,11 @@ class Secret:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where and how to connect. Build it with :func:`load_settings`."""
+    """Every ``UT_*`` setting in one place. Build it with :func:`load_settings`.
+
+    Read once per :func:`~ut_notebook.connect` (environment, then ``.env``) and kept on
+    the client, so loaders never read the environment themselves.
+    """
 
     client_id: str | None = None
     client_secret: Secret | None = field(default=None, repr=False)
@@ -96,13 +111,20 @@ class Settings:
     scope: str = DEFAULT_SCOPE
     api_url: str = DEFAULT_API_URL
     demo: bool = False
+    cache: bool = True  # UT_CACHE
+    cache_dir: str | None = None  # UT_CACHE_DIR; None: the user cache folder
+    test_id: str | None = None  # UT_TEST_ID: the notebooks' default test
+    # True when token_url and scope are one of the documented pairs, not set by the user:
+    # then, if refused, the other documented pair is tried once.
+    token_defaulted: bool = True
 
     def __repr__(self) -> str:
         secret = "set" if self.client_secret else "missing"
         return (
             f"Settings(client_id={self.client_id!r}, client_secret=<{secret}>, "
             f"token_url={self.token_url!r}, scope={self.scope!r}, api_url={self.api_url!r}, "
-            f"demo={self.demo!r})"
+            f"demo={self.demo!r}, cache={self.cache!r}, cache_dir={self.cache_dir!r}, "
+            f"test_id={self.test_id!r})"
         )
 
     @property
@@ -113,13 +135,40 @@ class Settings:
         """A copy with some fields changed (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+    def token_endpoints(self) -> list[tuple[str, str]]:
+        """``(token_url, scope)`` pairs to try, in order: the configured one, then — only
+        when the user set neither — the other documented pair (both on UserTesting's
+        own authorization server: the secret is never sent anywhere else)."""
+        pairs = [(self.token_url, self.scope)]
+        if self.token_defaulted:
+            pairs += [pair for pair in TOKEN_ENDPOINTS if pair != pairs[0]]
+        return pairs
+
 
 def _dotenv() -> dict[str, str]:
+    """The ``.env`` file found from the working directory upward, as a dict."""
     # usecwd: look from the notebook's folder upward, not from this package's folder.
     path = find_dotenv(usecwd=True)
     if not path:
         return {}
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    try:
+        values = dotenv_values(path, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"{path}, line {_bad_utf8_line(path)}, is not UTF-8 text: save the .env file as "
+            "UTF-8 (or remove the line)."
+        ) from None
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _bad_utf8_line(path: str) -> int:
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
 
 
 def _first(sources: Mapping[str, str], names: tuple[str, ...]) -> str | None:
@@ -128,6 +177,29 @@ def _first(sources: Mapping[str, str], names: tuple[str, ...]) -> str | None:
         if value:
             return value
     return None
+
+
+def parse_bool(value: str, name: str) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case); anything else is an error
+    naming the variable.
+
+    >>> parse_bool(" Off ", "UT_CACHE")
+    False
+    """
+    word = value.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ConfigError(
+        f"{name}={value.strip()!r} is not understood: use 1/true/yes/on or 0/false/no/off."
+    )
+
+
+def _text(value: object, name: str) -> str | Secret | None:
+    if value is None or isinstance(value, (str, Secret)):
+        return value
+    raise TypeError(f"{name} must be a string, not {type(value).__name__}.")
 
 
 def load_settings(
@@ -144,11 +216,14 @@ def load_settings(
 
     The ``.env`` file is searched from the current working directory upward and never
     overrides a variable that is already set in the environment. Nothing is written to
-    ``os.environ``.
+    ``os.environ``. Raises :class:`~ut_notebook.ConfigError` naming the variable for a
+    value that cannot be used, and ``TypeError`` for an argument that is not a string.
 
     >>> load_settings(api_url="https://api.example.com/").api_url
     'https://api.example.com'
     """
+    for name, value in (("client_id", client_id), ("client_secret", client_secret)):
+        _text(value, name)
     env = os.environ if environ is None else environ
     # Environment first, .env only fills the gaps (python-dotenv's override=False).
     merged: dict[str, str] = {**_dotenv(), **env}
@@ -169,22 +244,73 @@ def load_settings(
         values["client_secret"] = Secret(secret.strip())
     if isinstance(values["client_id"], str):
         values["client_id"] = values["client_id"].strip()
-    values["api_url"] = str(values["api_url"]).rstrip("/")
+    values["api_url"] = check_url(str(values["api_url"]), "UT_API_URL").rstrip("/")
+    values["token_url"] = check_url(str(values["token_url"]), "UT_TOKEN_URL")
+    values["token_defaulted"] = (values["token_url"], values["scope"]) in TOKEN_ENDPOINTS
     if demo is None:
-        demo = merged.get("UT_DEMO", "").strip().lower() in _TRUE
-    return Settings(demo=demo, **values)  # type: ignore[arg-type]
+        demo = parse_bool(merged.get("UT_DEMO", "") or "0", "UT_DEMO")
+    cache = merged.get("UT_CACHE", "").strip()
+    return Settings(
+        demo=demo,
+        cache=parse_bool(cache, "UT_CACHE") if cache else True,
+        cache_dir=merged.get("UT_CACHE_DIR", "").strip() or None,
+        test_id=merged.get("UT_TEST_ID", "").strip() or None,
+        **values,  # type: ignore[arg-type]
+    )
+
+
+def check_url(url: str, what: str) -> str:
+    """``url`` stripped, or :class:`~ut_notebook.ConfigError` naming ``what`` when it
+    cannot be an API address (a query, a fragment, a space, a bad port, no host).
+
+    >>> check_url("https://api.example.com:99999", "UT_API_URL")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ut_notebook.errors.ConfigError: UT_API_URL='https://api.example.com:99999' ...
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    problem = ""
+    if any(c.isspace() for c in url):
+        problem = "contains a space"
+    elif parts.query or parts.fragment:
+        problem = "has a query or fragment"
+    elif not parts.hostname:
+        problem = "has no host"
+    else:
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError:
+            problem = "has a port that is not a number from 1 to 65535"
+    if problem:
+        raise ConfigError(f"{what}={url!r} {problem}: set it to an https:// URL.")
+    return url
 
 
 def is_loopback(host: str | None) -> bool:
     """True for 127.0.0.0/8, ::1 and localhost."""
     if not host:
         return False
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+    if host.lower() == "localhost":
         return True
+    if host.lower().endswith(".localhost"):
+        # Only if it really resolves to loopback: resolvers need not honour RFC 6761.
+        return _resolves_to_loopback(host)
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _resolves_to_loopback(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {info[4][0] for info in infos}
+    return bool(addresses) and all(
+        ipaddress.ip_address(str(a).split("%")[0]).is_loopback for a in addresses
+    )
 
 
 def check_transport(url: str, what: str) -> None:

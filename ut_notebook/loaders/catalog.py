@@ -5,7 +5,7 @@ following its cursor pagination (50 per page).
 
 >>> import ut_notebook as ut
 >>> ut.connect(demo=True)                                                 # doctest: +ELLIPSIS
-<ut_notebook.Session demo ...>
+<ut_notebook.Client demo ...>
 >>> tests = ut.list_tests(progress=False)
 >>> list(tests.columns)[:3]
 ['title', 'testId', 'created']
@@ -19,12 +19,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..api.client import Session
-from ..api.connect import require_session
-from ..errors import APIError, UTError
+from ..api.client import Client
+from ..api.connect import require_client
+from ..errors import UTError
 from ..frames import UTC_DATETIME, typed_frame
 from ..ids import parse_uuid
 from ..ui.progress import LoadBar
+from .paginate import cursor_pages, partial_on_error, unexpected
 
 __all__ = ["TESTS_SCHEMA", "list_tests", "list_workspaces"]
 
@@ -45,18 +46,12 @@ TESTS_SCHEMA = {
 WORKSPACE_SCHEMA = {"name": "string", "workspaceId": "string", "id": "string"}
 
 
-def _unexpected(what: str, detail: str) -> APIError:
-    return APIError(
-        f"Unexpected answer for {what}: {detail}. The API may have changed; please report this."
-    )
-
-
-def list_workspaces(*, session: Session | None = None) -> pd.DataFrame:
+def list_workspaces(*, client: Client | None = None, session: Client | None = None) -> pd.DataFrame:
     """The workspaces you can see: ``name``, ``workspaceId`` (UUID) and ``id``."""
-    client = require_session(session)
+    client = require_client(client, session)
     body = client.get_json(f"{LEGACY}/workspaces")
     if not isinstance(body, list):
-        raise _unexpected("the workspaces", "not a list")
+        raise unexpected("the workspaces", "not a list")
     rows = [
         {"name": w.get("name"), "workspaceId": w.get("uuid"), "id": w.get("id")}
         for w in body
@@ -82,14 +77,16 @@ def _frame(rows: list[dict[str, Any]], attrs: dict[str, Any]) -> pd.DataFrame:
 def list_tests(
     *,
     workspace: str | None = None,
-    session: Session | None = None,
+    client: Client | None = None,
+    session: Client | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Every test in the workspaces you can see, newest first.
 
     Args:
         workspace: only this workspace (its UUID or its exact name); default: all.
-        session: a :class:`~ut_notebook.Session`; default: the current one.
+        client: a :class:`~ut_notebook.Client`; default: the current one
+            (``session=`` is its deprecated name).
         progress: ``None`` shows a bar when there is more than one workspace.
 
     Returns:
@@ -109,15 +106,15 @@ def list_tests(
     wanted_uuid = None
     if workspace is not None and "-" in workspace and len(workspace.strip()) == 36:
         wanted_uuid = parse_uuid(workspace, "workspace id")
-    client = require_session(session)
+    client = require_client(client, session)
     rows: list[dict[str, Any]] = []
     attrs: dict[str, Any] = {
         "workspaces": 0,
         "requests": 0,
         "fetched_at": pd.Timestamp(datetime.now(timezone.utc)),
     }
-    try:
-        spaces = list_workspaces(session=client)
+    with partial_on_error(lambda: _frame(rows, {**attrs, "partial": True})):
+        spaces = list_workspaces(client=client)
         attrs["requests"] += 1
         if workspace is not None:
             if wanted_uuid is not None:
@@ -134,29 +131,25 @@ def list_tests(
             for name, space_id in zip(spaces["name"], spaces["workspaceId"], strict=True):
                 attrs["requests"] += _read_workspace(client, str(space_id), str(name), rows, bar)
                 bar.advance(postfix=f"{len(rows):,} tests")
-    except (UTError, KeyboardInterrupt) as err:
-        err.partial = _frame(rows, {**attrs, "partial": True})  # type: ignore[union-attr]
-        raise
-    return _frame(rows, attrs)
+        return _frame(rows, attrs)
 
 
 def _read_workspace(
-    client: Session, space_id: str, name: str, rows: list[dict[str, Any]], bar: LoadBar
+    client: Client, space_id: str, name: str, rows: list[dict[str, Any]], bar: LoadBar
 ) -> int:
     """Append the workspace's tests to ``rows``; returns the requests made."""
-    after: str | None = None
-    seen_cursors: set[str] = set()
-    for page in range(1, MAX_PAGES + 1):
-        params = {"after": after} if after else None
-        body = client.get_json(
-            f"{LEGACY}/workspaces/{space_id}",
-            params,
-            not_found=f"Workspace {name!r} ({space_id}) was not found (HTTP 404).",
-            on_wait=bar.waiting,
-        )
-        if not isinstance(body, list):
-            raise _unexpected(f"the tests of workspace {name!r}", "not a list")
-        for item in body:
+    requests = 0
+    for page in cursor_pages(
+        client,
+        f"{LEGACY}/workspaces/{space_id}",
+        page_size=PAGE_SIZE,
+        max_pages=MAX_PAGES,
+        what=f"tests of workspace {name!r}",
+        not_found=f"Workspace {name!r} ({space_id}) was not found (HTTP 404).",
+        bar=bar,
+    ):
+        requests += 1
+        for item in page:
             if not isinstance(item, Mapping):
                 continue
             ordered_by = item.get("orderedBy")
@@ -174,9 +167,4 @@ def _read_workspace(
                     else None,
                 }
             )
-        cursor = body[-1].get("cursor") if body and isinstance(body[-1], Mapping) else None
-        if len(body) < PAGE_SIZE or not cursor or cursor in seen_cursors:
-            return page  # a short or empty page is the last one
-        seen_cursors.add(cursor)
-        after = cursor
-    raise APIError(f"The tests of workspace {name!r} did not end after {MAX_PAGES} pages.")
+    return requests

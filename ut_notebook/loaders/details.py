@@ -6,7 +6,7 @@ makes no request for them, and a load after new sessions arrived fetches only th
 
 >>> import ut_notebook as ut
 >>> ut.connect(demo=True)                                                 # doctest: +ELLIPSIS
-<ut_notebook.Session demo ...>
+<ut_notebook.Client demo ...>
 >>> details = ut.load_session_details(ut.demo.TESTS["think_out_loud"], progress=False)
 >>> sorted(details.frames())
 ['demographics', 'participants', 'task_groups', 'tasks']
@@ -16,23 +16,25 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, overload
 
 import pandas as pd
 
-from ..api.client import Session
-from ..api.connect import require_session
-from ..cache import Cache
-from ..errors import APIError
+from ..api.client import Client
+from ..api.scheduler import WaitCallback
 from ..frames import DURATION, typed_frame
-from ..jobs import Control, Job, LoadStatus
+from ..jobs import Job, LoadStatus
 from .answers import ANSWER_SCHEMA, normalise_answer
-from .per_session import Item, PerSessionLoad, resolve_sessions, run_load
+from .per_session import (
+    BadAnswer,
+    MissingSessionsWarning,
+    PerSessionLoad,
+    Resource,
+    load_per_session,
+)
 
 __all__ = [
     "DEMOGRAPHICS_SCHEMA",
@@ -88,10 +90,6 @@ MULTIPLE = "DEMOGRAPHIC_QUESTION_TYPE_MULTIPLE"
 _LAST = ("prefer not", "none of these", "other", "not applicable", "n/a")
 _BELOW = ("less than", "under", "below", "up to", "<")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-
-
-class MissingSessionsWarning(UserWarning):
-    """Some sessions were not found (HTTP 404); their ids are in ``details.missing``."""
 
 
 def _category_key(label: str) -> tuple[int, float, str]:
@@ -376,98 +374,39 @@ def _decode(body: str) -> dict[str, Any]:
     return value
 
 
-class DetailsLoad:
-    """One load of session details; runs in the foreground or in a :class:`Job`."""
+def _fetch(client: Client, sid: str, on_wait: WaitCallback) -> tuple[dict[str, Any], str]:
+    body = client.get_json(
+        DETAILS_PATH.format(sid),
+        not_found=(
+            f"Session {sid} was not found (HTTP 404): check the id, and that its test is in "
+            "one of your workspaces."
+        ),
+        on_wait=on_wait,
+    )
+    if not isinstance(body, dict):
+        raise BadAnswer("the answer is not a JSON object (not a details document)")
+    return body, json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
-    def __init__(
-        self,
-        client: Session,
-        test_id: str | None,
-        items: list[Item] | None,
-        *,
-        refresh: bool,
-    ) -> None:
-        self.client = client
-        self.test_id = test_id
-        self.items = items
-        self.fetched_at = pd.Timestamp(datetime.now(timezone.utc))
-        self.batch = PerSessionLoad(
-            client,
-            kind="details",
-            what="session details",
-            fetch=self._fetch,
-            decode=_decode,
-            cache=Cache.from_environment(),
-            refresh=refresh,
-        )
 
-    def _fetch(self, sid: str, on_wait: Callable[[float], None]) -> tuple[Any, str]:
-        body = self.client.get_json(
-            DETAILS_PATH.format(sid),
-            not_found=(
-                f"Session {sid} was not found (HTTP 404): check the id, and that its test is "
-                "in one of your workspaces."
-            ),
-            on_wait=on_wait,
-        )
-        if not isinstance(body, dict):
-            raise APIError(
-                f"Unexpected answer for the details of session {sid}: not a JSON object. "
-                "The API may have changed; please report this."
-            )
-        return body, json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+def _build(load: PerSessionLoad[dict[str, Any], SessionDetails], partial: bool) -> SessionDetails:
+    """The frames of what is loaded now, sessions in the requested order."""
+    values = dict(load.values)  # a snapshot: the worker thread may be adding to it
+    details = build_details(load.ids, values, attrs=load.attrs(partial))
+    details.missing = list(load.missing)
+    return details
 
-    def initial_status(self) -> LoadStatus:
-        if self.items is None:
-            return LoadStatus("session details", stage="sessions")
-        return LoadStatus("session details", stage="loading", total=len(self.items))
 
-    @property
-    def desc(self) -> str:
-        if self.test_id:
-            return f"details of {self.test_id[:8]}…"
-        return "session details"
-
-    def run(self, control: Control, progress: bool | None) -> SessionDetails:
-        run_load(self, control, progress, status=self.initial_status(), desc=self.desc)
-        details = self.result(partial=False)
-        if details.missing:
-            warnings.warn(
-                f"{len(details.missing)} of {len(self.items)} sessions were not found (HTTP "
-                "404) and are left out; their ids are in details.missing.",
-                MissingSessionsWarning,
-                stacklevel=3,
-            )
-        return details
-
-    def result(self, *, partial: bool) -> SessionDetails:
-        """The frames of what is loaded now, sessions in the requested order."""
-        ids = [item.id for item in self.items or []]
-        batch = self.batch
-        values = dict(batch.values)  # a snapshot: the worker thread may be adding to it
-        details = build_details(
-            ids,
-            values,
-            attrs={
-                "testId": self.test_id,
-                "sessions": len(values),
-                "requested": len(ids),
-                "cached": len(batch.cached_ids),
-                "fetched": len(values) - len(batch.cached_ids),
-                "requests": batch.requests,
-                "fetched_at": self.fetched_at,
-                "partial": partial,
-            },
-        )
-        details.missing = list(batch.missing)
-        return details
+DETAILS: Resource[dict[str, Any], SessionDetails] = Resource(
+    kind="details", what="session details", fetch=_fetch, decode=_decode, build=_build
+)
 
 
 @overload
 def load_session_details(
     test_id_or_sessions: Any,
     *,
-    session: Session | None = ...,
+    client: Client | None = ...,
+    session: Client | None = ...,
     progress: bool | Callable[[LoadStatus], None] | None = ...,
     refresh: bool = ...,
     background: Literal[False] = ...,
@@ -478,7 +417,8 @@ def load_session_details(
 def load_session_details(
     test_id_or_sessions: Any,
     *,
-    session: Session | None = ...,
+    client: Client | None = ...,
+    session: Client | None = ...,
     progress: bool | Callable[[LoadStatus], None] | None = ...,
     refresh: bool = ...,
     background: Literal[True],
@@ -488,7 +428,8 @@ def load_session_details(
 def load_session_details(
     test_id_or_sessions: Any,
     *,
-    session: Session | None = None,
+    client: Client | None = None,
+    session: Client | None = None,
     progress: bool | Callable[[LoadStatus], None] | None = None,
     refresh: bool = False,
     background: bool = False,
@@ -497,7 +438,7 @@ def load_session_details(
 
     Reads ``GET /api/v3/sessionResults/{sessionId}`` once per session that is not in the
     cache, one after the other at exactly the rate the API allows (no 429s), and
-    caches each COMPLETE session as soon as it arrives.
+    caches each COMPLETE session as soon as its answer has been read.
 
     Args:
         test_id_or_sessions: a test id (its sessions are listed first with
@@ -505,50 +446,39 @@ def load_session_details(
             first to load only some sessions), or a list of session ids. Sessions
             given as bare ids are read from the cache when there, but only stored when
             their COMPLETE status is known (from a ``load_sessions`` frame or a test id).
-        session: a :class:`~ut_notebook.Session`; default: the current one.
+        client: a :class:`~ut_notebook.Client`; default: the current one
+            (``session=`` is its deprecated name).
         progress: ``None`` shows a bar (with an ETA that accounts for the rate limit)
             when more than one request is needed; ``True``/``False`` force it on/off;
             a callable is called with a :class:`~ut_notebook.jobs.LoadStatus` after each
             session instead (raise from it to stop the load).
         refresh: ignore the cache and fetch everything again (and rewrite the cache).
-        background: return a :class:`~ut_notebook.jobs.Job` at once and load in a
-            thread; display the job for a live progress widget, ``job.result()`` waits.
+        background: return a :class:`~ut_notebook.Job` at once and load on the client's
+            background workers; display the job for a live progress widget,
+            ``job.result()`` waits.
 
     Returns:
-        A :class:`SessionDetails` (or a job that makes one).
+        A :class:`SessionDetails` (or a job that makes one). Sessions the API does not
+        know (404) are in ``details.missing``; sessions whose answer could not be read
+        are in ``details.attrs["failed"]`` with the reason (each with a warning).
 
     Raises:
         ValueError: a test or session id is not a UUID (before any request).
-        NotConnectedError: no session given and none current.
+        NotConnectedError: no client given and none current.
         UTError: the API failed; ``err.partial`` is a :class:`SessionDetails` of what was
             loaded, all of it already in the cache. A ``KeyboardInterrupt`` (kernel
-            interrupt) carries the same ``.partial``.
+            interrupt) or a job's cancel carries the same ``.partial``.
 
     >>> details = ut.load_session_details(TEST_ID)                      # doctest: +SKIP
     >>> details.tasks.query("type == 'NPS'")["nps"].mean()              # doctest: +SKIP
     """
-    test_id, items = resolve_sessions(test_id_or_sessions, what="load_session_details")
-    client = require_session(session)
-    load = DetailsLoad(client, test_id, items, refresh=refresh)
-    if background:
-        name = (
-            f"session details of {test_id}"
-            if test_id
-            else f"details of {len(items or [])} sessions"
-        )
-        listeners = (progress,) if callable(progress) else ()
-        job: Job[SessionDetails] = Job(
-            name,
-            run=lambda control: load.run(_with(control, listeners), progress=False),
-            partial=lambda: load.result(partial=True),
-            status=load.initial_status(),
-        )
-        return job
-    if callable(progress):
-        return load.run(Control(listeners=(progress,)), progress=False)
-    return load.run(Control(), progress=progress)
-
-
-def _with(control: Control, listeners: tuple[Callable[[LoadStatus], None], ...]) -> Control:
-    control.listeners.extend(listeners)
-    return control
+    return load_per_session(
+        DETAILS,
+        test_id_or_sessions,
+        name="load_session_details",
+        client=client,
+        session=session,
+        progress=progress,
+        refresh=refresh,
+        background=background,
+    )

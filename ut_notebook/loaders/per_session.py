@@ -1,43 +1,89 @@
 """One request per session, done right: cache first, then the API at the rate it allows.
 
-Shared by ``load_session_details`` and ``load_transcripts``. :class:`PerSessionLoad`
-reads what the cache has, fetches the rest one by one (sequentially: the rate limit is
-per client, so parallel requests would only queue), stores each COMPLETE session's
-answer in the cache as soon as it arrives (so an interrupt loses nothing fetched),
-reports progress with an ETA that knows the rate limit, and can be cancelled.
+The one loader behind ``load_session_details``, ``load_transcripts`` (and the clips
+loader). A :class:`Resource` says what one session's answer is — how to fetch and parse
+it, how to read it back from the cache, and how to build the result frames — and
+:func:`load_per_session` does the rest: it reads what the cache has, fetches the rest
+one by one (sequentially: the rate limit is per client, so parallel requests would only
+queue), stores each COMPLETE session's answer once it has parsed (so an interrupt loses
+nothing fetched, and the cache never holds what cannot be read), reports progress with
+an ETA that knows the rate limit, runs in the background on request, and hands
+``.partial`` to whatever stops it.
+
+>>> details = load_per_session(DETAILS, TEST_ID, client=client)       # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from datetime import datetime, timezone
+from typing import Any, Generic, TypeVar
 
 import pandas as pd
 
-from ..api.client import Session
-from ..cache import Cache
-from ..errors import NotFoundError, UTError
+from ..api.client import Client
+from ..api.connect import require_client
+from ..api.scheduler import WaitCallback
+from ..cache import Cache, cache_api_key
+from ..errors import NotFoundError
 from ..ids import parse_uuid
-from ..jobs import Control, LoadStatus
+from ..jobs import Control, Job, LoadStatus
 from ..ui.progress import LoadBar, format_seconds
+from .paginate import partial_on_error
 from .sessions import load_sessions
 
-__all__ = ["Item", "PerSessionLoad", "estimate_eta", "resolve_sessions"]
+__all__ = [
+    "FailedSessionsWarning",
+    "Item",
+    "MissingSessionsWarning",
+    "PerSessionLoad",
+    "Resource",
+    "cache_scope",
+    "estimate_eta",
+    "load_per_session",
+    "resolve_sessions",
+]
 
-# tqdm's own "remaining" assumes a steady rate; under a rate limit requests come in
-# bursts, so the bar shows our estimate (in the postfix) instead.
+V = TypeVar("V")
+R = TypeVar("R")
+
 # The built-in demo data is the same in every kernel, but its server's port is not:
 # key it by name so demo entries are reused instead of piling up in the cache.
 DEMO_CACHE_KEY = "demo://ut-notebook-simulator"
 
 
-def cache_key(client: Session) -> str:
-    """The API part of this session's cache keys."""
-    return DEMO_CACHE_KEY if client.demo else client.api_url
+class MissingSessionsWarning(UserWarning):
+    """Some sessions were not found (HTTP 404): they are left out and listed."""
 
 
+class FailedSessionsWarning(UserWarning):
+    """Some sessions' answers could not be read (not a details document, not WebVTT…):
+    they are left out and listed, with the reason, in ``attrs["failed"]``."""
+
+
+class BadAnswer(ValueError):
+    """One session's answer cannot be read; the batch goes on without it."""
+
+
+def cache_scope(client: Client) -> str:
+    """The API-and-client part of this client's cache keys: the API URL (or the demo's
+    name) and a hash of the client id — never the secret — so two client ids on one
+    machine never read each other's entries without asking the API.
+
+    >>> cache_scope(ut.connect(demo=True)).startswith("demo://")          # doctest: +SKIP
+    True
+    """
+    api = DEMO_CACHE_KEY if client.demo else cache_api_key(client.api_url)
+    who = hashlib.sha256((client.settings.client_id or "").encode()).hexdigest()[:16]
+    return f"{api} client={who}"
+
+
+# tqdm's own "remaining" assumes a steady rate; under a rate limit requests come in
+# bursts, so the bar shows our estimate (in the postfix) instead.
 BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]"
 
 
@@ -130,69 +176,150 @@ def estimate_eta(
     return seconds + full * per_window + rest * latency
 
 
-class PerSessionLoad:
-    """Fetch one resource per session, with the cache, progress, cancel and partial results.
+@dataclass(frozen=True)
+class Resource(Generic[V, R]):
+    """What one session's answer is, for :func:`load_per_session`.
 
-    ``fetch(session_id) -> (value, body)`` makes the request (``body`` is what the cache
-    stores); ``decode(body) -> value`` rebuilds a value from the cache. A 404 marks the
-    session missing instead of failing the load.
+    Attributes:
+        kind: the cache's name for it ("details", "transcript", "clips").
+        what: words for progress and messages ("session details").
+        fetch: ``fetch(client, session_id, on_wait) -> (value, body)``: request and parse
+            (raise :class:`BadAnswer` for an answer that cannot be read); ``body`` is what
+            the cache stores, only once it parsed.
+        decode: ``decode(body) -> value`` from the cache; ``ValueError`` if unreadable.
+        build: ``build(load, partial) -> result``: the frames of what is loaded now.
+        missing_ok: a 404 means "this session has none" (transcripts, clips), not
+            "this session does not exist" (details): no warning then.
     """
+
+    kind: str
+    what: str
+    fetch: Callable[[Client, str, WaitCallback], tuple[V, str]]
+    decode: Callable[[str], V]
+    build: Callable[[PerSessionLoad[V, R], bool], R]
+    missing_ok: bool = False
+
+
+class PerSessionLoad(Generic[V, R]):
+    """One load: the sessions to read, what has been read, and how it went."""
 
     def __init__(
         self,
-        client: Session,
+        client: Client,
+        resource: Resource[V, R],
+        test_id: str | None,
+        items: list[Item] | None,
         *,
-        kind: str,
-        what: str,
-        fetch: Callable[[str, Callable[[float], None]], tuple[Any, str]],
-        decode: Callable[[str], Any],
-        cache: Cache,
         refresh: bool,
     ) -> None:
         self.client = client
-        self.kind = kind
-        self.what = what
-        self.fetch = fetch
-        self.decode = decode
-        self.cache = cache
+        self.resource = resource
+        self.test_id = test_id
+        self.items = items
         self.refresh = refresh
-        self.values: dict[str, Any] = {}  # session id -> value, in arrival order
-        self.missing: list[str] = []
+        self.cache = Cache.from_settings(client.settings)
+        self.scope = cache_scope(client)
+        self.fetched_at = pd.Timestamp(datetime.now(timezone.utc))
+        self.values: dict[str, V] = {}  # session id -> value, in arrival order
+        self.missing: list[str] = []  # 404
+        self.failed: dict[str, str] = {}  # session id -> why its answer was not read
         self.cached_ids: set[str] = set()
         self.requests = 0
-        self.status = LoadStatus(what)
+        self.status = self.initial_status()
         self._latency: list[float] = []
-        self._window: float | None = None
 
-    def run(
-        self,
-        items: Sequence[Item],
-        *,
-        control: Control,
-        progress: bool | None,
-        desc: str,
-    ) -> None:
-        """Load ``items`` into :attr:`values`; raises what the API/cancel/interrupt raise
-        (whatever was loaded by then stays in :attr:`values` and in the cache)."""
-        api = cache_key(self.client)
-        ids = [item.id for item in items]
-        if not self.refresh:
-            for sid, body in self.cache.get_many(api, self.kind, ids).items():
-                try:
-                    self.values[sid] = self.decode(body)
-                except ValueError:  # an unreadable entry: fetch it again
-                    continue
-                self.cached_ids.add(sid)
+    @property
+    def ids(self) -> list[str]:
+        return [item.id for item in self.items or []]
+
+    def initial_status(self) -> LoadStatus:
+        what = self.resource.what
+        if self.items is None:
+            return LoadStatus(what, stage="sessions")
+        return LoadStatus(what, stage="loading", total=len(self.items))
+
+    @property
+    def desc(self) -> str:
+        if self.test_id:
+            return f"{self.resource.what} of {self.test_id[:8]}…"
+        return self.resource.what
+
+    def attrs(self, partial: bool) -> dict[str, Any]:
+        """What every result carries in ``attrs``."""
+        values = dict(self.values)  # a snapshot: the worker thread may be adding to it
+        return {
+            "testId": self.test_id,
+            "sessions": len(values),
+            "requested": len(self.ids),
+            "cached": len(self.cached_ids),
+            "fetched": len(values) - len(self.cached_ids),
+            "requests": self.requests,
+            "failed": dict(self.failed),
+            "fetched_at": self.fetched_at,
+            "partial": partial,
+        }
+
+    def result(self, *, partial: bool) -> R:
+        return self.resource.build(self, partial)
+
+    # -- the run --------------------------------------------------------------------------
+
+    def run(self, control: Control, progress: bool | None) -> R:
+        """Load everything; raises what the API/cancel/interrupt raise, with ``.partial``
+        (everything loaded by then, which is also in the cache)."""
+        with partial_on_error(lambda: self.result(partial=True)), self.cache.connection():
+            if self.items is None:
+                assert self.test_id is not None
+                control.report(self.status)
+                sessions = load_sessions(self.test_id, client=self.client, progress=progress)
+                self.items = items_from_frame(sessions)
+                control.check()
+            self._run(self.items, control, progress)
+            result = self.result(partial=False)
+        if self.missing and not self.resource.missing_ok:
+            warnings.warn(
+                f"{len(self.missing)} of {len(self.ids)} sessions were not found (HTTP 404) "
+                "and are left out; their ids are in the result's .missing.",
+                MissingSessionsWarning,
+                stacklevel=4,
+            )
+        if self.failed:
+            warnings.warn(
+                f"{len(self.failed)} of {len(self.ids)} sessions' {self.resource.what} could "
+                "not be read and are left out; attrs['failed'] says why for each.",
+                FailedSessionsWarning,
+                stacklevel=4,
+            )
+        return result
+
+    def _from_cache(self, items: Sequence[Item]) -> None:
+        if self.refresh:
+            return
+        bodies = self.cache.get_many(self.scope, self.resource.kind, [i.id for i in items])
+        unreadable = []
+        for sid, body in bodies.items():
+            try:
+                self.values[sid] = self.resource.decode(body)
+            except (ValueError, TypeError, RecursionError):
+                unreadable.append(sid)
+                continue
+            self.cached_ids.add(sid)
+        if unreadable:
+            self.cache.discard(self.scope, self.resource.kind, unreadable)
+            warnings.warn(
+                f"{len(unreadable)} cached {self.resource.what} could not be read any more; "
+                "they were dropped from the cache and are fetched again.",
+                UserWarning,
+                stacklevel=5,
+            )
+
+    def _run(self, items: Sequence[Item], control: Control, progress: bool | None) -> None:
+        self._from_cache(items)
         todo = [item for item in items if item.id not in self.cached_ids]
-        self._report(
-            control,
-            stage="loading",
-            total=len(items),
-            done=len(self.cached_ids),
-            cached=len(self.cached_ids),
-            eta=self._eta(len(todo)),
-        )
-        label = desc + (f" ({len(self.cached_ids):,} cached)" if self.cached_ids else "")
+        cached = len(self.cached_ids)
+        self._report(control, stage="loading", total=len(items), done=cached, cached=cached,
+                     eta=self._eta(len(todo)))  # fmt: skip
+        label = self.desc + (f" ({cached:,} cached)" if cached else "")
         with LoadBar(progress, label, unit="session", bar_format=BAR_FORMAT) as bar:
             if todo:
                 bar.start(len(todo))
@@ -204,26 +331,7 @@ class PerSessionLoad:
 
             for index, item in enumerate(todo):
                 control.check()
-                # Wait for the rate limit here rather than inside the client, so that a
-                # cancel cuts the wait short. It is the same wait, not an extra one.
-                delay = self.client.limiter.delay()
-                if delay > 0:
-                    on_wait(delay)
-                    control.sleep(delay)
-                started = time.monotonic()
-                waited_before = self.client.stats.waited
-                try:
-                    value, body = self.fetch(item.id, on_wait)
-                except NotFoundError:
-                    self.requests += 1
-                    self.missing.append(item.id)
-                else:
-                    self.requests += 1
-                    self.values[item.id] = value
-                    if item.complete:
-                        self.cache.put(api, self.kind, item.id, body)
-                finally:
-                    self._observe(time.monotonic() - started, waited_before)
+                self._fetch_one(item, on_wait)
                 left = len(todo) - index - 1
                 eta = self._eta(left)
                 bar.advance(postfix=self._eta_text(left, eta))
@@ -231,7 +339,7 @@ class PerSessionLoad:
                     control,
                     done=self.status.done + 1,
                     fetched=len(self.values) - len(self.cached_ids),
-                    missing=len(self.missing),
+                    missing=len(self.missing) + len(self.failed),
                     requests=self.requests,
                     eta=eta,
                     waiting=0.0,
@@ -239,46 +347,55 @@ class PerSessionLoad:
                 )
         self._report(control, stage="done", eta=0.0, waiting=0.0)
 
+    def _fetch_one(self, item: Item, on_wait: WaitCallback) -> None:
+        started = time.monotonic()
+        waited_before = self.client.rate_snapshot().waited
+        try:
+            value, body = self.resource.fetch(self.client, item.id, on_wait)
+        except NotFoundError:
+            self.requests += 1
+            self.missing.append(item.id)
+        except BadAnswer as exc:
+            self.requests += 1
+            self.failed[item.id] = str(exc)
+        else:
+            self.requests += 1
+            self.values[item.id] = value
+            if item.complete:  # only what parsed, and only what cannot change
+                self.cache.put(self.scope, self.resource.kind, item.id, body)
+        finally:
+            waited = self.client.rate_snapshot().waited - waited_before
+            # Latency of the request itself: time spent waiting for the limit excluded.
+            self._latency.append(max(0.0, time.monotonic() - started - waited))
+            del self._latency[:-20]  # a moving window: recent conditions matter most
+
     # -- progress and ETA -----------------------------------------------------------------
 
     def _report(self, control: Control, **changes: Any) -> None:
         self.status = replace(self.status, **changes)
         control.report(self.status)
 
-    def _observe(self, elapsed: float, waited_before: float) -> None:
-        # Latency of the request itself: time spent waiting for the limit excluded.
-        waited = max(0.0, self.client.stats.waited - waited_before)
-        self._latency.append(max(0.0, elapsed - waited))
-        del self._latency[:-20]  # a moving window: recent conditions matter most
-        limiter = self.client.limiter
-        if limiter.reset_at is not None:
-            # The reset seen right after a window opens is the window's length.
-            seen = limiter.reset_at - time.monotonic()
-            self._window = max(self._window or 0.0, float(round(seen)))
-
     def _eta(self, left: int) -> float | None:
         if left <= 0:
             return 0.0
         if not self._latency:
             return None
-        limiter = self.client.limiter
-        now = time.monotonic()
-        reset_in = None if limiter.reset_at is None else max(0.0, limiter.reset_at - now)
+        snap = self.client.rate_snapshot()
         return estimate_eta(
             left,
             latency=sum(self._latency) / len(self._latency),
-            limit=limiter.limit,
-            window=self._window,
-            remaining=limiter.remaining if reset_in is not None else None,
-            reset_in=reset_in,
+            limit=snap.limit,
+            window=snap.window,
+            remaining=snap.remaining if snap.reset_in is not None else None,
+            reset_in=snap.reset_in,
         )
 
     def _eta_text(self, left: int, eta: float | None = None) -> str:
         eta = self._eta(left) if eta is None else eta
-        limiter = self.client.limiter
+        snap = self.client.rate_snapshot()
         rate = ""
-        if limiter.limit and self._window:
-            rate = f" at {limiter.limit} req/{format_seconds(self._window)}"
+        if snap.limit and snap.window:
+            rate = f" at {snap.limit} req/{format_seconds(snap.window)}"
         if left <= 0:
             return "done"
         if eta is None:
@@ -288,32 +405,43 @@ class PerSessionLoad:
         return f"about {format_seconds(eta)} left{rate}"
 
 
-class _Load(Protocol):
-    client: Session
-    test_id: str | None
-    items: list[Item] | None
-    batch: PerSessionLoad
+def load_per_session(
+    resource: Resource[V, R],
+    source: Any,
+    *,
+    name: str,
+    client: Client | None,
+    session: Client | None,
+    progress: bool | Callable[[LoadStatus], None] | None,
+    refresh: bool,
+    background: bool,
+) -> R | Job[R]:
+    """Run a per-session load in the foreground, or as a :class:`~ut_notebook.Job`.
 
-    def result(self, *, partial: bool) -> Any: ...
+    ``source`` is a test id, a ``load_sessions`` frame or session ids (validated before
+    any request); ``name`` is the loader's name for messages."""
+    test_id, items = resolve_sessions(source, what=name)
+    client = require_client(client, session)
+    load: PerSessionLoad[V, R] = PerSessionLoad(client, resource, test_id, items, refresh=refresh)
+    listeners = (progress,) if callable(progress) else ()
+    if background:
+        what = resource.what
+        title = f"{what} of {test_id}" if test_id else f"{what} of {len(items or [])} sessions"
 
+        def run(control: Control) -> R:
+            control.listeners.extend(listeners)
+            return load.run(control, progress=False)
 
-def run_load(
-    load: _Load, control: Control, progress: bool | None, *, status: LoadStatus, desc: str
-) -> None:
-    """Run a per-session load: list the test's sessions first if only its id was given,
-    then fetch each session. On failure or interrupt the exception carries
-    ``load.result(partial=True)``: everything fetched so far (also in the cache)."""
-    try:
-        if load.items is None:
-            assert load.test_id is not None
-            control.report(status)
-            sessions = load_sessions(load.test_id, session=load.client, progress=progress)
-            load.items = items_from_frame(sessions)
-            control.check()
-        load.batch.run(load.items, control=control, progress=progress, desc=desc)
-    except (UTError, KeyboardInterrupt) as err:
-        err.partial = load.result(partial=True)  # type: ignore[union-attr]
-        raise
+        return Job(
+            title,
+            run,
+            lambda: load.result(partial=True),
+            load.initial_status(),
+            submit=client.submit,
+        )
+    if callable(progress):
+        return load.run(Control(listeners=listeners), progress=False)
+    return load.run(Control(), progress=progress)
 
 
 def unique(values: Iterable[str]) -> list[str]:

@@ -6,7 +6,7 @@ UserTesting from the test's completed sessions.
 
 >>> import ut_notebook as ut
 >>> ut.connect(demo=True)                                                 # doctest: +ELLIPSIS
-<ut_notebook.Session demo ...>
+<ut_notebook.Client demo ...>
 >>> ut.load_qx_scores(ut.demo.TESTS["interaction"])[["label", "qxScore"]].shape
 (2, 2)
 """
@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..api.client import Session
-from ..api.connect import require_session
+from ..api.client import Client
+from ..api.connect import require_client
 from ..errors import APIError
 from ..frames import typed_frame
 from ..ids import parse_uuid
@@ -50,7 +50,9 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def load_qx_scores(test_id: str, *, session: Session | None = None) -> pd.DataFrame:
+def load_qx_scores(
+    test_id: str, *, client: Client | None = None, session: Client | None = None
+) -> pd.DataFrame:
     """One row per QX task group: ``taskGroupId``, ``label``, ``qxScore``, the
     ``behavioral`` and ``attitudinal`` components, the four attitudinal values
     (``usability``, ``trust``, ``appearance``, ``loyalty``), ``behavioralTasks`` (the
@@ -64,7 +66,7 @@ def load_qx_scores(test_id: str, *, session: Session | None = None) -> pd.DataFr
         NotFoundError: unknown test, or a test without QX task groups.
     """
     test_id = parse_uuid(test_id, "test id")
-    client = require_session(session)
+    client = require_client(client, session)
     body = client.get_json(
         QX_PATH.format(test_id),
         not_found=(

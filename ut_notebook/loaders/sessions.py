@@ -2,7 +2,7 @@
 
 >>> import ut_notebook as ut
 >>> ut.connect(demo=True)                                                 # doctest: +ELLIPSIS
-<ut_notebook.Session demo ...>
+<ut_notebook.Client demo ...>
 >>> df = ut.load_sessions(ut.demo.TESTS["survey"], progress=False)
 >>> list(df.columns)
 ['sessionId', 'audienceId', 'status', 'startTime', 'finishTime', 'duration']
@@ -10,25 +10,21 @@
 
 from __future__ import annotations
 
-import math
-import warnings
 from datetime import datetime, timezone
 from typing import Any
 
 import pandas as pd
 
-from ..api.client import Session
-from ..api.connect import require_session
-from ..errors import APIError, TruncatedResultWarning, UTError
+from ..api.client import Client
+from ..api.connect import require_client
 from ..frames import DURATION, UTC_DATETIME, typed_frame
 from ..ids import parse_uuid
 from ..ui.progress import LoadBar
+from .paginate import MAX_OFFSET, MAX_PAGE_SIZE, OffsetPager, partial_on_error, unexpected
 
 __all__ = ["MAX_OFFSET", "MAX_PAGE_SIZE", "SESSION_SCHEMA", "load_sessions"]
 
 PATH = "/api/v2/sessionResults"
-MAX_PAGE_SIZE = 500  # the API's maximum `limit`
-MAX_OFFSET = 10_000  # the API's maximum `offset`
 
 SESSION_SCHEMA = {
     "sessionId": "string",
@@ -60,7 +56,8 @@ def _check_page_size(page_size: int) -> int:
 def load_sessions(
     test_id: str,
     *,
-    session: Session | None = None,
+    client: Client | None = None,
+    session: Client | None = None,
     page_size: int = MAX_PAGE_SIZE,
     max_rows: int | None = None,
     progress: bool | None = None,
@@ -73,7 +70,8 @@ def load_sessions(
 
     Args:
         test_id: the test's UUID (whitespace and uppercase are fine).
-        session: a :class:`~ut_notebook.Session`; default: the current one.
+        client: a :class:`~ut_notebook.Client`; default: the current one
+            (``session=`` is its deprecated name).
         page_size: sessions per request, 1..500. Larger means fewer requests.
         max_rows: stop after the newest ``max_rows`` sessions (default: all).
         progress: ``None`` shows a bar when more than one page is needed;
@@ -83,11 +81,12 @@ def load_sessions(
         A DataFrame with ``sessionId``, ``audienceId`` (string), ``status`` (category),
         ``startTime``, ``finishTime`` (UTC datetimes) and ``duration`` (Timedelta, NaT
         when unfinished). ``df.attrs`` holds ``testId``, ``totalCount``, ``fetched_at``,
-        ``truncated`` and ``requests``.
+        ``truncated``, ``complete`` (False when the API sent fewer rows than it counts,
+        with an :class:`~ut_notebook.IncompleteResultWarning`) and ``requests``.
 
     Raises:
         ValueError: ``test_id`` is not a UUID (before any request).
-        NotConnectedError: no session given and none current.
+        NotConnectedError: no client given and none current.
         UTError: the API failed; ``err.partial`` holds the rows fetched before.
 
     The API pages no further than offset 10,000: a larger test returns its newest
@@ -101,89 +100,59 @@ def load_sessions(
     page_size = _check_page_size(page_size)
     if max_rows is not None and (not isinstance(max_rows, int) or max_rows < 1):
         raise ValueError(f"max_rows must be a positive int or None, not {max_rows!r}.")
-    client = require_session(session)
-
+    client = require_client(client, session)
     rows: dict[str, dict[str, Any]] = {}  # sessionId -> record: de-duplicates re-read rows
-    attrs: dict[str, Any] = {
-        "testId": test_id,
-        "totalCount": None,
-        "fetched_at": pd.Timestamp(datetime.now(timezone.utc)),
-        "truncated": False,
-        "requests": 0,
-    }
-    initial_total = 0  # totalCount when the load started (read from the first page)
-    goal: int | None = None  # positions of that initial list to read: all, or max_rows
-    shift = 0  # sessions that arrived since: they push every older session down
-    next_pos = 0  # first position (in the initial list) not yet read
-    try:
+    pager = OffsetPager(
+        client,
+        PATH,
+        {"testId": test_id},
+        parse=lambda body: _parse_page(body, test_id),
+        key="sessionId",
+        rows=rows,
+        what=f"sessions of test {test_id}",
+        not_found=(
+            f"Test {test_id} was not found (HTTP 404): check the id, and that the test is in "
+            "one of your workspaces and is a STUDYV2 test."
+        ),
+        page_size=page_size,
+        max_rows=max_rows,
+    )
+    fetched_at = pd.Timestamp(datetime.now(timezone.utc))
+
+    def frame(partial: bool) -> pd.DataFrame:
+        attrs = {
+            "testId": test_id,
+            "totalCount": pager.total,
+            "fetched_at": fetched_at,
+            "truncated": pager.truncated,
+            "complete": pager.complete and not partial,
+            "requests": pager.requests,
+        }
+        if partial:
+            attrs["partial"] = True
+        df = _frame(list(rows.values()), attrs)
+        return df if max_rows is None else df.head(max_rows)
+
+    # Frames are built inside the guarded region: an interrupt at any moment keeps .partial.
+    with partial_on_error(lambda: frame(partial=True)):
         with LoadBar(progress, f"sessions of {test_id[:8]}…", unit="page") as bar:
-            while goal is None or next_pos < goal:
-                offset = next_pos + shift
-                limit = page_size if max_rows is None else min(page_size, max_rows - next_pos)
-                if offset > MAX_OFFSET:
-                    if offset >= MAX_OFFSET + limit:
-                        attrs["truncated"] = True
-                        break
-                    # The last reachable page: start at the cap; overlap is de-duplicated.
-                    offset = MAX_OFFSET
-                if attrs["requests"] > 3 * (MAX_OFFSET // page_size + 2):
-                    raise APIError(
-                        f"The session list of test {test_id} kept changing during the load; "
-                        "try again."
-                    )
-                body = client.get_json(
-                    PATH,
-                    {"testId": test_id, "limit": limit, "offset": offset},
-                    not_found=(
-                        f"Test {test_id} was not found (HTTP 404): check the id, and that the "
-                        "test is in one of your workspaces and is a STUDYV2 test."
-                    ),
-                    on_wait=bar.waiting,
-                )
-                attrs["requests"] += 1
-                items, total = _parse_page(body, test_id)
-                if goal is None:
-                    initial_total = total
-                    attrs["totalCount"] = total
-                    goal = total if max_rows is None else min(max_rows, total)
-                    bar.start(math.ceil(min(goal, MAX_OFFSET + page_size) / page_size))
-                for item in items:
-                    rows.setdefault(str(item.get("sessionId")), item)
-                now_shift = total - initial_total
-                first_pos = offset - now_shift  # where this page starts in the initial list
-                shift = now_shift
-                if first_pos > next_pos:
-                    # Sessions vanished and the page jumped past unread ones: read again.
-                    continue
-                next_pos = max(next_pos, first_pos + len(items))
-                bar.advance(postfix=f"{len(rows):,} sessions")
-                if not items or offset + len(items) >= total:
-                    break  # the end of the list
-            if attrs["truncated"]:
-                warnings.warn(
-                    f"Test {test_id} has {initial_total:,} sessions, but the API pages no "
-                    f"further than offset {MAX_OFFSET:,}: returning the newest {len(rows):,}. "
-                    'df.attrs["truncated"] is True.',
-                    TruncatedResultWarning,
-                    stacklevel=2,
-                )
-    except (UTError, KeyboardInterrupt) as err:
-        partial = _frame(list(rows.values()), {**attrs, "partial": True})
-        err.partial = partial  # type: ignore[union-attr]
-        raise
-    df = _frame(list(rows.values()), attrs)
-    return df if max_rows is None else df.head(max_rows)
+            pager.run(bar)
+        return frame(partial=False)
 
 
 def _parse_page(body: Any, test_id: str) -> tuple[list[dict[str, Any]], int]:
-    try:
-        items = body["sessions"]
-        total = int(body["meta"]["pagination"]["totalCount"])
-        if not isinstance(items, list):
-            raise TypeError("sessions is not a list")
-    except (KeyError, TypeError, ValueError) as exc:
-        raise APIError(
-            f"Unexpected answer for the sessions of test {test_id}: {exc}. "
-            "The API may have changed; please report this."
-        ) from None
+    """``(items, totalCount)`` of one page; an APIError for a shape we cannot read."""
+    what = f"the sessions of test {test_id}"
+    if not isinstance(body, dict):
+        raise unexpected(what, "not a JSON object")
+    items = body.get("sessions")
+    meta = body.get("meta")
+    pagination = meta.get("pagination") if isinstance(meta, dict) else None
+    total = pagination.get("totalCount") if isinstance(pagination, dict) else None
+    if not isinstance(items, list):
+        raise unexpected(what, "'sessions' is not a list")
+    if isinstance(total, float) and total.is_integer():
+        total = int(total)
+    if isinstance(total, bool) or not isinstance(total, int) or not 0 <= total < 2**31:
+        raise unexpected(what, f"meta.pagination.totalCount is {str(total)[:40]!r}")
     return items, total

@@ -15,18 +15,19 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
 from typing import Any, Literal, overload
 
 import pandas as pd
 
-from ..api.client import Session
-from ..api.connect import require_session
+from ..api.client import Client
+from ..api.connect import require_client
+from ..api.scheduler import WaitCallback
 from ..cache import Cache
 from ..frames import DURATION, typed_frame
 from ..ids import parse_uuid
-from ..jobs import Control, Job, LoadStatus
-from .per_session import Item, PerSessionLoad, cache_key, resolve_sessions, run_load
+from ..jobs import Job, LoadStatus
+from .paginate import unexpected
+from .per_session import BadAnswer, PerSessionLoad, Resource, cache_scope, load_per_session
 
 __all__ = [
     "CUE_SCHEMA",
@@ -131,7 +132,11 @@ def _not_found(sid: str) -> str:
 
 
 def load_transcript(
-    session_id: str, *, session: Session | None = None, refresh: bool = False
+    session_id: str,
+    *,
+    client: Client | None = None,
+    session: Client | None = None,
+    refresh: bool = False,
 ) -> pd.DataFrame:
     """The transcript of one session as cues (see :func:`parse_webvtt`).
 
@@ -141,23 +146,30 @@ def load_transcript(
     Raises:
         ValueError: ``session_id`` is not a UUID (before any request).
         NotFoundError: the session has no transcript (e.g. a survey session).
+        APIError: the answer is not WebVTT.
 
     >>> cues = ut.load_transcript(SESSION_ID)                          # doctest: +SKIP
     >>> cues.groupby("speaker", observed=True)["text"].count()          # doctest: +SKIP
     """
     sid = parse_uuid(session_id, "session id")
-    client = require_session(session)
-    cache = Cache.from_environment()
-    api = cache_key(client)
+    client = require_client(client, session)
+    cache = Cache.from_settings(client.settings)
+    scope = cache_scope(client)
     if not refresh:
-        body = cache.get(api, "transcript", sid)
+        body = cache.get(scope, "transcript", sid)
         if body is not None:
-            return _frame(body, sid)
-    known_complete = cache.has_any(api, sid)
+            try:
+                return _frame(body, sid)
+            except ValueError:  # no longer readable: drop it and ask the API
+                cache.discard(scope, "transcript", [sid])
+    known_complete = cache.has_any(scope, sid)
     body = client.get_text(TRANSCRIPT_PATH.format(sid), not_found=_not_found(sid))
-    frame = _frame(body, sid)  # parse before storing: never cache what we cannot read
+    try:
+        frame = _frame(body, sid)  # parse before storing: never cache what we cannot read
+    except ValueError as exc:
+        raise unexpected(f"the transcript of session {sid}", str(exc)) from None
     if known_complete:
-        cache.put(api, "transcript", sid, body)
+        cache.put(scope, "transcript", sid, body)
     return frame
 
 
@@ -185,60 +197,37 @@ def stack_transcripts(ids: Iterable[str], cues: dict[str, pd.DataFrame]) -> pd.D
     return out
 
 
-class TranscriptsLoad:
-    """One load of transcripts; runs in the foreground or in a :class:`Job`."""
-
-    def __init__(
-        self, client: Session, test_id: str | None, items: list[Item] | None, *, refresh: bool
-    ) -> None:
-        self.client = client
-        self.test_id = test_id
-        self.items = items
-        self.fetched_at = pd.Timestamp(datetime.now(timezone.utc))
-        self.batch = PerSessionLoad(
-            client,
-            kind="transcript",
-            what="transcripts",
-            fetch=self._fetch,
-            decode=parse_webvtt,
-            cache=Cache.from_environment(),
-            refresh=refresh,
-        )
-
-    def _fetch(self, sid: str, on_wait: Callable[[float], None]) -> tuple[Any, str]:
-        body = self.client.get_text(
-            TRANSCRIPT_PATH.format(sid), not_found=_not_found(sid), on_wait=on_wait
-        )
+def _fetch(client: Client, sid: str, on_wait: WaitCallback) -> tuple[pd.DataFrame, str]:
+    body = client.get_text(TRANSCRIPT_PATH.format(sid), not_found=_not_found(sid), on_wait=on_wait)
+    try:
         return parse_webvtt(body), body
+    except ValueError as exc:
+        raise BadAnswer(f"the transcript is not WebVTT ({exc})") from None
 
-    def run(self, control: Control, progress: bool | None) -> pd.DataFrame:
-        desc = f"transcripts of {self.test_id[:8]}…" if self.test_id else "transcripts"
-        run_load(self, control, progress, status=LoadStatus("transcripts"), desc=desc)
-        return self.result(partial=False)
 
-    def result(self, *, partial: bool) -> pd.DataFrame:
-        ids = [item.id for item in self.items or []]
-        values = dict(self.batch.values)
-        out = stack_transcripts(ids, values)
-        out.attrs.update(
-            {
-                "testId": self.test_id,
-                "sessions": len(values),
-                "without_transcript": list(self.batch.missing),
-                "cached": len(self.batch.cached_ids),
-                "requests": self.batch.requests,
-                "fetched_at": self.fetched_at,
-                "partial": partial,
-            }
-        )
-        return out
+def _build(load: PerSessionLoad[pd.DataFrame, pd.DataFrame], partial: bool) -> pd.DataFrame:
+    out = stack_transcripts(load.ids, dict(load.values))
+    out.attrs.update(load.attrs(partial))
+    out.attrs["without_transcript"] = list(load.missing)
+    return out
+
+
+TRANSCRIPTS: Resource[pd.DataFrame, pd.DataFrame] = Resource(
+    kind="transcript",
+    what="transcripts",
+    fetch=_fetch,
+    decode=parse_webvtt,
+    build=_build,
+    missing_ok=True,  # a session without a transcript (a survey) is no surprise
+)
 
 
 @overload
 def load_transcripts(
     test_id_or_sessions: Any,
     *,
-    session: Session | None = ...,
+    client: Client | None = ...,
+    session: Client | None = ...,
     progress: bool | Callable[[LoadStatus], None] | None = ...,
     refresh: bool = ...,
     background: Literal[False] = ...,
@@ -249,7 +238,8 @@ def load_transcripts(
 def load_transcripts(
     test_id_or_sessions: Any,
     *,
-    session: Session | None = ...,
+    client: Client | None = ...,
+    session: Client | None = ...,
     progress: bool | Callable[[LoadStatus], None] | None = ...,
     refresh: bool = ...,
     background: Literal[True],
@@ -259,7 +249,8 @@ def load_transcripts(
 def load_transcripts(
     test_id_or_sessions: Any,
     *,
-    session: Session | None = None,
+    client: Client | None = None,
+    session: Client | None = None,
     progress: bool | Callable[[LoadStatus], None] | None = None,
     refresh: bool = False,
     background: bool = False,
@@ -267,34 +258,22 @@ def load_transcripts(
     """The transcripts of many sessions stacked into one frame of cues, with ``sessionId``.
 
     Takes the same inputs and options as :func:`~ut_notebook.load_session_details`
-    (a test id, a ``load_sessions`` frame or session ids; cache, progress, refresh,
-    background). Sessions without a transcript (HTTP 404: surveys, or not transcribed
-    yet) are skipped and listed in ``df.attrs["without_transcript"]``.
+    (a test id, a ``load_sessions`` frame or session ids; client, cache, progress,
+    refresh, background). Sessions without a transcript (HTTP 404: surveys, or not
+    transcribed yet) are skipped and listed in ``df.attrs["without_transcript"]``; an
+    answer that is not WebVTT is skipped with a warning and its reason is in
+    ``df.attrs["failed"]``.
 
     >>> cues = ut.load_transcripts(ut.demo.TESTS["think_out_loud"])     # doctest: +SKIP
     >>> cues[cues["text"].str.contains("confus", case=False)]            # doctest: +SKIP
     """
-    test_id, items = resolve_sessions(test_id_or_sessions, what="load_transcripts")
-    client = require_session(session)
-    load = TranscriptsLoad(client, test_id, items, refresh=refresh)
-    listeners = (progress,) if callable(progress) else ()
-    if background:
-        name = (
-            f"transcripts of {test_id}"
-            if test_id
-            else f"transcripts of {len(items or [])} sessions"
-        )
-
-        def run(control: Control) -> pd.DataFrame:
-            control.listeners.extend(listeners)
-            return load.run(control, progress=False)
-
-        status = (
-            LoadStatus("transcripts")
-            if items is None
-            else LoadStatus("transcripts", stage="loading", total=len(items))
-        )
-        return Job(name, run, lambda: load.result(partial=True), status)
-    if callable(progress):
-        return load.run(Control(listeners=listeners), progress=False)
-    return load.run(Control(), progress=progress)
+    return load_per_session(
+        TRANSCRIPTS,
+        test_id_or_sessions,
+        name="load_transcripts",
+        client=client,
+        session=session,
+        progress=progress,
+        refresh=refresh,
+        background=background,
+    )

@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from ..api.client import Session
-from ..api.connect import require_session
+from ..api.client import Client
+from ..api.connect import require_client
 from ..errors import APIError
 from ..ids import parse_uuid
 
@@ -63,7 +63,9 @@ class VideoURL:
         )
 
 
-def video_url(session_id: str, *, session: Session | None = None) -> VideoURL:
+def video_url(
+    session_id: str, *, client: Client | None = None, session: Client | None = None
+) -> VideoURL:
     """The download URL of a session's video and its expiry (never cached: it expires).
 
     Raises:
@@ -71,7 +73,7 @@ def video_url(session_id: str, *, session: Session | None = None) -> VideoURL:
         NotFoundError: the session has no video (e.g. a survey session).
     """
     sid = parse_uuid(session_id, "session id")
-    client = require_session(session)
+    client = require_client(client, session)
     body = client.get_json(
         VIDEO_PATH.format(sid),
         not_found=(

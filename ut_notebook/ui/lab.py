@@ -7,11 +7,9 @@
 
 from __future__ import annotations
 
-import os
-
-from ..api.client import Session
-from ..api.connect import current_session
-from ..api.settings import _dotenv
+from ..api.client import Client
+from ..api.connect import current_client
+from ..api.settings import load_settings
 
 __all__ = ["DEFAULT_DEMO_TEST", "pick_test_id"]
 
@@ -22,20 +20,22 @@ def pick_test_id(
     test_id: str | None = None,
     *,
     demo: str = DEFAULT_DEMO_TEST,
-    session: Session | None = None,
+    client: Client | None = None,
+    session: Client | None = None,
 ) -> str:
     """The test a notebook should load.
 
-    Connected to the demo data (``session.demo``): the demo test named ``demo``
+    Connected to the demo data (``client.demo``): the demo test named ``demo``
     (see ``ut.demo.TESTS``), unless ``test_id`` itself names a demo test (``"interaction"``)
     or is one's id. Otherwise: ``test_id`` if given, else ``UT_TEST_ID`` from the
     environment or a ``.env`` file.
 
     Raises ``ValueError`` when there is no test id to use, saying where to put one.
     """
-    session = session if session is not None else current_session()
+    client = client if client is not None else session  # session=: the deprecated name
+    client = client if client is not None else current_client()
     chosen = (test_id or "").strip()
-    if session is not None and session.demo:
+    if client is not None and client.demo:
         from ..demo import TESTS
 
         if chosen in TESTS:
@@ -45,8 +45,9 @@ def pick_test_id(
         if demo not in TESTS:
             raise ValueError(f"Unknown demo test {demo!r}: choose one of {', '.join(TESTS)}.")
         return TESTS[demo]
-    chosen = chosen or os.environ.get("UT_TEST_ID", "").strip()
-    chosen = chosen or _dotenv().get("UT_TEST_ID", "").strip()
+    # The connected client's settings, else read now (the notebook may not be connected).
+    settings = client.settings if client is not None else load_settings()
+    chosen = chosen or settings.test_id or ""
     if not chosen:
         raise ValueError(
             "No test id: paste your test's id into TEST_ID in the notebook's first cell, "

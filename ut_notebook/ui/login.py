@@ -11,7 +11,7 @@ an "Advanced" section (token URL, scope, API URL), the buttons Connect, Disconne
 Secrets. The Password field's value is synced to the kernel (that is how the kernel gets
 it) and would be saved with the widget state. So Connect copies the value and empties
 the field *before* it sends anything; the secret then lives only in the kernel's memory
-(in the :class:`~ut_notebook.Session`, masked in every repr). A secret found in the
+(in the :class:`~ut_notebook.Client`, masked in every repr). A secret found in the
 environment or a ``.env`` file is never put into the field: the field stays empty and its
 placeholder says so. No status text, repr or log line holds a secret or a token.
 
@@ -49,8 +49,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..api.auth import TokenInfo
-from ..api.client import Session
-from ..api.connect import connect, current_session, disconnect
+from ..api.client import Client
+from ..api.connect import connect, current_client, disconnect
 from ..api.settings import Settings, load_settings
 from ..errors import UTError, scrub
 from .terminal import describe_session, format_time, host_of
@@ -132,7 +132,7 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
     def __init__(self, *, auto: bool = False, settings: Settings | None = None) -> None:
         w = _require_ipywidgets()
         self._lock = threading.RLock()
-        self._session: Session | None = None
+        self._session: Client | None = None
         self._timer: threading.Timer | None = None
         self._busy = False
         self._submitted_at: float | None = None
@@ -251,7 +251,7 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
         return self._state
 
     @property
-    def session(self) -> Session | None:
+    def session(self) -> Client | None:
         """The session this form shows (the kernel's current one), or ``None``."""
         return self._live_session()
 
@@ -420,7 +420,7 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
             f"Connecting to {html.escape(host_of(token_url or self._settings.token_url))}…",
         )
 
-    def _run(self, action: Callable[[], Session], busy_text: str) -> None:
+    def _run(self, action: Callable[[], Client], busy_text: str) -> None:
         with self._lock:
             if self._busy:
                 return
@@ -452,11 +452,11 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
 
     # -- state --------------------------------------------------------------------------
 
-    def _live_session(self) -> Session | None:
-        session = current_session()
+    def _live_session(self) -> Client | None:
+        session = current_client()
         return session if session is not None and not session.closed else None
 
-    def _bind(self, session: Session | None) -> None:
+    def _bind(self, session: Client | None) -> None:
         """Follow ``session``'s token refreshes (and only its)."""
         with self._lock:
             old, self._session = self._session, session
@@ -512,7 +512,7 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
             f"<span style='color:{colour};font-weight:600'>{symbol}</span> {text}</div>"
         )
 
-    def _update_placeholder(self, session: Session | None) -> None:
+    def _update_placeholder(self, session: Client | None) -> None:
         if (
             session is not None
             and not session.demo
@@ -544,7 +544,7 @@ class CredentialsWidget(_Base):  # type: ignore[misc]
             self.disconnect_button.disabled = self._live_session() is None
 
 
-def _connected_html(session: Session) -> str:
+def _connected_html(session: Client) -> str:
     host = html.escape(host_of(session.api_url))
     if session.demo:
         where = f"the demo data <span style='{_MUTED}'>(built-in simulator, {host})</span>"
@@ -566,7 +566,7 @@ def _connected_html(session: Session) -> str:
 
 
 def _same_target(
-    session: Session, client_id: str, token_url: str, scope: str, api_url: str
+    session: Client, client_id: str, token_url: str, scope: str, api_url: str
 ) -> bool:
     s = session.settings
     return (
@@ -578,7 +578,7 @@ def _same_target(
     )
 
 
-def _secret_of(session: Session | None, client_id: str, token_url: str) -> str | None:
+def _secret_of(session: Client | None, client_id: str, token_url: str) -> str | None:
     """The current session's secret, to reconnect with changed settings without retyping."""
     if session is None or session.demo or session.settings.client_secret is None:
         return None
@@ -597,7 +597,7 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def login(*, auto: bool = True) -> CredentialsWidget | Session:
+def login(*, auto: bool = True) -> CredentialsWidget | Client:
     """Show the credentials form and return it; in plain Python, prompt in the terminal.
 
     In a notebook: builds a :class:`CredentialsWidget`, connects at once when ``auto`` and
@@ -606,7 +606,7 @@ def login(*, auto: bool = True) -> CredentialsWidget | Session:
     forgotten). ``ut.login()`` as a cell's last line shows the form once, not twice.
 
     Outside Jupyter: see :func:`ut_notebook.ui.terminal.terminal_login` (returns the
-    :class:`~ut_notebook.Session`, or raises :class:`~ut_notebook.NotConnectedError` when
+    :class:`~ut_notebook.Client`, or raises :class:`~ut_notebook.NotConnectedError` when
     there is no terminal to ask in).
     """
     if not _in_kernel():

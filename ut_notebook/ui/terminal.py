@@ -22,8 +22,8 @@ from datetime import datetime
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from ..api.client import Session
-from ..api.connect import connect, current_session
+from ..api.client import Client
+from ..api.connect import connect, current_client
 from ..api.settings import load_settings
 from ..errors import NotConnectedError
 
@@ -52,7 +52,7 @@ def format_time(moment: datetime) -> str:
     return local.strftime("%H:%M:%S %Z").strip()
 
 
-def describe_session(session: Session) -> str:
+def describe_session(session: Client) -> str:
     """Where a session is connected, its scope and token expiry. Never a secret.
 
     >>> describe_session(ut.connect(demo=True))                  # doctest: +SKIP
@@ -80,9 +80,9 @@ def _is_tty(stream: TextIO | None) -> bool:
         return False
 
 
-def terminal_login(*, auto: bool = True, stdin: TextIO | None = None) -> Session:
+def terminal_login(*, auto: bool = True, stdin: TextIO | None = None) -> Client:
     """Connect from a terminal and return the session (see the module docstring)."""
-    session = current_session()
+    session = current_client()
     if session is not None and not session.closed:
         print(f"Already connected to {describe_session(session)}.")
         return session
