@@ -1,0 +1,66 @@
+"""Fixtures and data builders for the hostile-server tests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.hostile.server import Reply, Request
+
+
+def sid(test: int, n: int) -> str:
+    return str(uuid.UUID(int=(test << 64) | (n + 1), version=4))
+
+
+def make_test_id(test: int) -> str:
+    return str(uuid.UUID(int=(test << 96) | 7, version=4))
+
+
+def summary(session_id: str, n: int) -> dict[str, Any]:
+    return {
+        "sessionId": session_id,
+        "audienceId": str(uuid.UUID(int=99, version=4)),
+        "status": "COMPLETE",
+        "startTime": f"2026-01-{1 + n % 28:02d}T10:00:00Z",
+        "finishTime": f"2026-01-{1 + n % 28:02d}T10:20:00Z",
+    }
+
+
+def sessions_route(tests: dict[str, int]) -> Any:
+    """``/api/v2/sessionResults`` honouring limit/offset for tests of given sizes."""
+
+    def handler(request: Request) -> Reply:
+        tid = request.query.get("testId", "")
+        if tid not in tests:
+            return Reply(404, {"message": "not found"})
+        number = list(tests).index(tid)
+        total = tests[tid]
+        limit, offset = int(request.query.get("limit", 25)), int(request.query.get("offset", 0))
+        items = [summary(sid(number, n), n) for n in range(offset, min(total, offset + limit))]
+        return Reply(200, {"sessions": items, "meta": {"pagination": {"totalCount": total}}})
+
+    return handler
+
+
+def details_doc(session_id: str) -> dict[str, Any]:
+    return {
+        "sessionId": session_id,
+        "audienceId": str(uuid.UUID(int=99, version=4)),
+        "testPlanId": str(uuid.UUID(int=98, version=4)),
+        "sessionParticipant": {"participantId": session_id, "demographicsInfo": []},
+        "taskGroups": [],
+        "tasks": [],
+    }
+
+
+def details_route(request: Request) -> Reply:
+    return Reply(200, details_doc(request.path.rsplit("/", 1)[-1]))
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The servers listen on loopback: never route them through a proxy from the shell.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
