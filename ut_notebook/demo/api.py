@@ -21,7 +21,7 @@ from .catalog import CATALOG
 from .clips import clips_json, session_video
 from .data import SessionStore, iso_ms, iso_s
 from .details import nps_summary, play, qx_scores, v3_details
-from .reels import reel_by_token, reels_json, test_reels
+from .reels import reel_by_token, reels_json, reels_of
 from .transcript import webvtt
 
 if TYPE_CHECKING:  # media.py imports Reply from here
@@ -290,7 +290,7 @@ class Api:
             return error
         if not UUID_RE.match(reel_id):
             return nest_error(400, "Validation failed (uuid is expected)")
-        reel = next((r for r in test_reels(spec.id) if r.uuid == reel_id.lower()), None)
+        reel = next((r for r in reels_of(spec.id) if r.uuid == reel_id.lower()), None)
         if reel is None:
             return nest_error(404, "Highlight reel not found")
         url = None

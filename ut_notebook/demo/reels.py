@@ -20,7 +20,7 @@ from .catalog import CATALOG, TestSpec
 from .clips import Clip, session_video
 from .data import Session, base_sessions
 
-__all__ = ["Reel", "reel_by_token", "reels_json", "test_reels"]
+__all__ = ["Reel", "reel_by_token", "reels_json", "reels_of"]
 
 _CURATED_SIZE = 8
 _NAMES = {
@@ -68,7 +68,7 @@ def _clips_of(spec: TestSpec, sessions: Sequence[Session]) -> list[Clip]:
 
 
 @lru_cache(maxsize=256)
-def test_reels(test_id: str) -> tuple[Reel, ...]:
+def reels_of(test_id: str) -> tuple[Reel, ...]:
     """The reels of a test (empty: no video, or no clips)."""
     spec = CATALOG[test_id]
     if not spec.has_video:
@@ -102,7 +102,7 @@ def test_reels(test_id: str) -> tuple[Reel, ...]:
 
 def reels_json(spec: TestSpec, sessions: Sequence[Session]) -> dict[str, Any]:
     """A ``HighlightReelsResponseDto``, given the test's current sessions."""
-    reels = test_reels(spec.id)
+    reels = reels_of(spec.id)
     total = len(_clips_of(spec, sessions)) if reels else 0
     return {
         "reels": [
@@ -136,5 +136,5 @@ def reel_by_token(token: str) -> Reel | None:
     found = _tokens().get(token)
     if found is None:
         return None
-    reels = test_reels(found[0])
+    reels = reels_of(found[0])
     return reels[found[1]] if len(reels) > found[1] else None
