@@ -14,13 +14,14 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
 from ut_notebook.demo import (
+    CLASSIC_TESTS,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     TESTS,
@@ -786,9 +787,13 @@ def test_video_download_urls(client: Client) -> None:
         sid = client.page(test, limit=1)["sessions"][0]["sessionId"]
         video = client.ok(f"{SESSIONS}/{sid}/videoDownloadUrl")
         assert video["sessionId"] == sid
-        assert video["videoUrl"].startswith("https://") and sid in video["videoUrl"]
-        left = (_t(video["expiresAt"]).timestamp() - time.time()) / 60
-        assert 58 < left <= 60
+        assert video["videoUrl"].startswith(f"{client.server.url}/media/videos/{sid}/")
+        # expiresAt is the signing time plus the one hour the URL says it lives.
+        signed = re.search(r"X-Amz-Date=(\d{8}T\d{6}Z)", video["videoUrl"]).group(1)
+        assert "X-Amz-Expires=3600" in video["videoUrl"]
+        assert _t(video["expiresAt"]) == datetime.strptime(
+            signed + "+0000", "%Y%m%dT%H%M%SZ%z"
+        ) + timedelta(hours=1)
     sid = client.page("survey", limit=1)["sessions"][0]["sessionId"]
     assert client.get(f"{SESSIONS}/{sid}/videoDownloadUrl").status_code == 404
 
@@ -959,3 +964,340 @@ def test_command_line_server() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# --- video media, clips, highlight reels -------------------------------------------------
+
+
+def _first(client: Client, test: str, status: str = "COMPLETE") -> str:
+    return next(
+        s["sessionId"] for s in client.page(test, limit=50)["sessions"] if s["status"] == status
+    )
+
+
+def _poll(client: Client, path: str, limit: int = 10) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    while len(seen) < limit:
+        seen.append(client.ok(path))
+        if seen[-1]["status"] != "GENERATING":
+            break
+    return seen
+
+
+def test_video_url_serves_the_demo_video_with_ranges(client: Client) -> None:
+    sid = _first(client, "interaction")
+    url = client.ok(f"{SESSIONS}/{sid}/videoDownloadUrl")["videoUrl"]
+    assert url.startswith(client.server.url + "/media/videos/" + sid)
+    whole = requests.get(url, timeout=10)
+    assert whole.status_code == 200
+    assert whole.headers["Content-Type"] == "video/webm"
+    assert whole.headers["Accept-Ranges"] == "bytes"
+    assert whole.headers["Access-Control-Allow-Origin"] == "*"
+    data = whole.content
+    assert data[:4] == b"\x1a\x45\xdf\xa3"  # the EBML magic of a WebM file
+    assert 20_000 < len(data) < 400_000
+    size = len(data)
+    for header, start, end in [
+        ("bytes=0-99", 0, 99),
+        ("bytes=1000-", 1000, size - 1),
+        ("bytes=-500", size - 500, size - 1),
+        (f"bytes={size - 10}-{size + 50}", size - 10, size - 1),
+    ]:
+        part = requests.get(url, headers={"Range": header}, timeout=10)
+        assert part.status_code == 206, header
+        assert part.headers["Content-Range"] == f"bytes {start}-{end}/{size}"
+        assert part.content == data[start : end + 1]
+        assert part.headers["Access-Control-Allow-Origin"] == "*"
+    past = requests.get(url, headers={"Range": f"bytes={size}-"}, timeout=10)
+    assert past.status_code == 416 and past.headers["Content-Range"] == f"bytes */{size}"
+    # Several ranges, or nonsense: the whole file, as RFC 9110 allows.
+    for header in ("bytes=0-1,5-6", "bytes=9-3", "pages=1-2"):
+        assert requests.get(url, headers={"Range": header}, timeout=10).status_code == 200
+    head = requests.head(url, timeout=10)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["Content-Length"] == str(size)
+    preflight = requests.options(url, timeout=10)
+    assert preflight.status_code == 204
+    assert "Range" in preflight.headers["Access-Control-Allow-Headers"]
+
+
+def test_media_needs_a_good_signature_but_no_token_or_quota(start: Any) -> None:
+    server = start(rate_limit=3)
+    client = Client(server)
+    sid = _first(client, "think_out_loud")
+    url = client.ok(f"{SESSIONS}/{sid}/videoDownloadUrl")["videoUrl"]
+    for _ in range(5):  # more than the rate limit: media is not the API
+        assert requests.get(url, headers={"Range": "bytes=0-9"}, timeout=10).status_code == 206
+    assert server.count("/media/", status=206) == 5
+    tampered = url.replace(sid, MISSING)
+    reply = requests.get(tampered, timeout=10)
+    assert reply.status_code == 403 and b"SignatureDoesNotMatch" in reply.content
+    unsigned = requests.get(url.split("?")[0], timeout=10)
+    assert unsigned.status_code == 403 and b"AccessDenied" in unsigned.content
+    unknown = requests.get(server.url + "/media/other/thing.webm", timeout=10)
+    assert unknown.status_code == 404 and b"NoSuchKey" in unknown.content
+
+
+def test_signed_urls_expire(start: Any) -> None:
+    server = start(generating_polls=0)
+    now = [1_800_000_000.0]
+    server.media.clock = lambda: now[0]
+    client = Client(server)
+    sid = _first(client, "interaction")
+    video = client.ok(f"{SESSIONS}/{sid}/videoDownloadUrl")
+    assert video["expiresAt"] == "2027-01-15T09:00:00Z"  # 1_800_000_000 is 08:00Z, + 1 h
+    assert "X-Amz-Expires=3600" in video["videoUrl"]
+    clip = client.ok(f"{SESSIONS}/{sid}/clips")["clips"][0]
+    clip_url = client.ok(f"{SESSIONS}/{sid}/clips/{clip['uuid']}")["clipUrl"]
+    assert "X-Amz-Expires=900" in clip_url
+    now[0] += 899
+    assert requests.get(clip_url, timeout=10).status_code == 200
+    now[0] += 1  # 15 minutes: the clip URL is dead, the video URL still lives
+    expired = requests.get(clip_url, timeout=10)
+    assert expired.status_code == 403 and b"Request has expired" in expired.content
+    assert requests.get(video["videoUrl"], timeout=10).status_code == 200
+    now[0] += 3600
+    assert requests.get(video["videoUrl"], timeout=10).status_code == 403
+    # Asking again gives a new URL that works.
+    fresh = client.ok(f"{SESSIONS}/{sid}/clips/{clip['uuid']}")["clipUrl"]
+    assert fresh != clip_url and requests.get(fresh, timeout=10).status_code == 200
+
+
+def test_clips_follow_the_session(client: Client) -> None:
+    counts = []
+    for test in ("interaction", "think_out_loud"):
+        for s in client.page(test, limit=30)["sessions"]:
+            body = client.ok(f"{SESSIONS}/{s['sessionId']}/clips")
+            assert body["studyUuid"] == TESTS[test]
+            details = client.ok(f"/api/v3/sessionResults/{s['sessionId']}")
+            spans = [
+                (t["response"]["startTimeMs"], t["response"]["endTimeMs"])
+                for t in details["tasks"]
+                if t["response"] is not None
+            ]
+            clips = body["clips"]
+            if s["status"] == "COMPLETE":
+                counts.append(len(clips))
+                assert clips, s
+            screen = body["videoRegions"]["screen"]
+            assert screen["widthPx"] > 0 and screen["heightPx"] > 0
+            for c in clips:
+                # Each clip lies inside one task the participant reached.
+                assert any(a <= c["timeStartMs"] < c["timeEndMs"] <= b for a, b in spans), c
+                assert c["name"] and c["description"]
+                assert c["hasAudio"] is (test == "think_out_loud")
+                assert c["hasCamera"] is ("camera" in body["videoRegions"])
+                assert c["layout"]["pipState"] == ("OPENED" if c["hasCamera"] else "CLOSED")
+            assert len({c["videoUuid"] for c in clips}) <= 1
+            assert [c["timeStartMs"] for c in clips] == sorted(c["timeStartMs"] for c in clips)
+    assert min(counts) >= 2 and max(counts) <= 5
+
+
+def test_clip_and_reel_progression_is_per_item_and_per_server(start: Any) -> None:
+    first, second = start(), start()
+    a, b = Client(first), Client(second)
+    sid = _first(a, "interaction")
+    clips = a.ok(f"{SESSIONS}/{sid}/clips")["clips"]
+    runs = []
+    for clip in clips:
+        answers = _poll(a, f"{SESSIONS}/{sid}/clips/{clip['uuid']}")
+        statuses = [x["status"] for x in answers]
+        assert statuses[-1] == "GENERATED" and 1 <= statuses.count("GENERATING") <= 3
+        assert all(x["clipUrl"] is None for x in answers[:-1]) and answers[-1]["clipUrl"]
+        runs.append(len(answers))
+        # Once generated it stays so.
+        assert a.ok(f"{SESSIONS}/{sid}/clips/{clip['uuid']}")["status"] == "GENERATED"
+    # The same polls on another server: counted there from scratch, same progression.
+    assert [len(_poll(b, f"{SESSIONS}/{sid}/clips/{c['uuid']}")) for c in clips] == runs
+    test = TESTS["think_out_loud"]
+    reels = a.ok(f"/api/v2/testResults/{test}/highlightreels")["reels"]
+    for reel in reels:
+        answers = _poll(a, f"/api/v2/testResults/{test}/highlightreels/{reel['uuid']}")
+        assert answers[0]["status"] == "GENERATING" and answers[-1]["status"] == "GENERATED"
+        assert answers[-1]["reelId"] == reel["uuid"] and answers[-1]["reelUrl"]
+    assert requests.get(answers[-1]["reelUrl"], timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("polls", [0, 4])
+def test_generating_polls_switch(start: Any, polls: int) -> None:
+    client = Client(start(generating_polls=polls))
+    sid = _first(client, "think_out_loud")
+    clip = client.ok(f"{SESSIONS}/{sid}/clips")["clips"][0]
+    answers = _poll(client, f"{SESSIONS}/{sid}/clips/{clip['uuid']}")
+    assert [x["status"] for x in answers] == ["GENERATING"] * polls + ["GENERATED"]
+    with pytest.raises(ValueError, match="generating_polls"):
+        SimulatorConfig(generating_polls=-1)
+
+
+def test_highlight_reels(start: Any) -> None:
+    server = start()
+    client = Client(server)
+    for test in ("interaction", "think_out_loud"):
+        body = client.ok(f"/api/v2/testResults/{TESTS[test]}/highlightreels")
+        assert body["studyWithClips"] is True
+        curated, everything = body["reels"]
+        assert curated["numClips"] < everything["numClips"]
+        assert (curated["areAllClipsInReel"], everything["areAllClipsInReel"]) == (False, True)
+        total = sum(
+            len(client.ok(f"{SESSIONS}/{sid}/clips")["clips"])
+            for sid in server.session_ids(TESTS[test])
+        )
+        assert everything["numClips"] == total
+        for reel in (curated, everything):
+            assert reel["durationMs"] > 0
+            assert datetime(2026, 1, 1).timestamp() * 1000 < reel["lastUpdatedAtMs"]
+            assert reel["lastUpdatedAtMs"] < datetime(2026, 11, 21).timestamp() * 1000
+    # New sessions bring new clips that no reel has yet.
+    server.add_sessions(TESTS["think_out_loud"], 3)
+    body = client.ok(f"/api/v2/testResults/{TESTS['think_out_loud']}/highlightreels")
+    assert body["reels"][1]["areAllClipsInReel"] is False
+
+
+def test_clip_and_reel_errors(client: Client) -> None:
+    survey = _first(client, "survey")
+    sid = _first(client, "interaction")
+    clip = client.ok(f"{SESSIONS}/{sid}/clips")["clips"][0]["uuid"]
+    other = _first(client, "think_out_loud")
+    reel_base = f"/api/v2/testResults/{TESTS['interaction']}/highlightreels"
+    cases = [
+        (f"{SESSIONS}/{survey}/clips", 404, "Session video or clips not found"),
+        (f"{SESSIONS}/{survey}/clips/{clip}", 404, "Session video or clips not found"),
+        (f"{SESSIONS}/{MISSING}/clips", 404, "Session not found"),
+        (f"{SESSIONS}/{other}/clips/{clip}", 404, "Clip not found"),  # another session's
+        (f"{SESSIONS}/{sid}/clips/{MISSING}", 404, "Clip not found"),
+        (f"{SESSIONS}/not-a-uuid/clips", 400, "Validation failed (uuid is expected)"),
+        (f"{SESSIONS}/{sid}/clips/nope", 400, "Validation failed (uuid is expected)"),
+        (f"/api/v2/testResults/{TESTS['survey']}/highlightreels", 404, None),
+        (f"/api/v2/testResults/{MISSING}/highlightreels", 404, "Test not found"),
+        (f"{reel_base}/{MISSING}", 404, "Highlight reel not found"),
+        (f"{reel_base}/nope", 400, "Validation failed (uuid is expected)"),
+    ]
+    for path, status, message in cases:
+        reply = client.get(path)
+        assert reply.status_code == status, path
+        if message:
+            assert reply.json()["message"] == message, path
+    empty = client.ok(f"/api/v2/testResults/{_empty_video_test()}/highlightreels")
+    assert empty == {"reels": [], "studyWithClips": False}
+
+
+def _empty_video_test() -> str:
+    from ut_notebook.demo.catalog import CATALOG
+
+    return next(s.id for s in CATALOG.values() if s.has_video and s.n_sessions == 0)
+
+
+def test_clips_are_deterministic(start: Any) -> None:
+    a, b = Client(start()), Client(start(seed=7))
+    sid = _first(a, "think_out_loud")
+    for path in (
+        f"{SESSIONS}/{sid}/clips",
+        f"/api/v2/testResults/{TESTS['interaction']}/highlightreels",
+    ):
+        assert a.get(path).content == b.get(path).content
+
+
+# --- legacy v1: session, clip, highlight reel, the classic study ----------------------------
+
+
+def test_legacy_session_clip_and_reel(client: Client) -> None:
+    from ut_notebook.demo.reels import reels_of
+
+    sid = _first(client, "think_out_loud")
+    session = client.ok(f"{LEGACY}/session/{sid}")
+    summary = next(s for s in client.all_sessions("think_out_loud") if s["sessionId"] == sid)
+    assert session["uid"] == sid
+    assert session["duration"] == round(
+        (_t(summary["finishTime"]) - _t(summary["startTime"])).total_seconds(), 1
+    )
+    assert session["sequenceNumber"] == 1 + client.server.session_ids(TESTS["think_out_loud"])[
+        ::-1
+    ].index(sid)
+    assert requests.get(session["securePoster"], timeout=10).headers["Content-Type"] == "image/jpeg"
+    clip = client.ok(f"{SESSIONS}/{sid}/clips")["clips"][0]
+    legacy = client.ok(f"{LEGACY}/clip/{clip['uuid']}")
+    assert legacy["note"] == clip["description"]
+    assert legacy["duration"] == round((clip["timeEndMs"] - clip["timeStartMs"]) / 1000)
+    assert legacy["study"] == {"title": "Mobile app first impressions (think-out-loud)"}
+    assert requests.get(legacy["embeddableUrl"], timeout=10).status_code == 200
+    reel = reels_of(TESTS["think_out_loud"])[0]
+    body = client.ok(f"{LEGACY}/highlightreel/{reel.token}")
+    assert body["token"] == reel.token and not UUID_RE.match(body["id"])
+    assert body["clips"]["totalCount"] == len(body["clips"]["nodes"]) == len(reel.clips)
+    assert math.isclose(
+        body["duration"], sum(n["duration"] for n in body["clips"]["nodes"]), abs_tol=0.5
+    )
+    survey = _first(client, "survey")
+    assert client.get(f"{LEGACY}/session/{survey}").status_code == 404
+    assert client.get(f"{LEGACY}/session/nope").json()["errorCode"] == "BAD_REQUEST"
+
+
+def test_legacy_study_tasks_match_the_v3_answers(client: Client) -> None:
+    for test in ("survey", "interaction", "think_out_loud"):
+        study = client.ok(f"{LEGACY}/studies/{TESTS[test]}")
+        details = client.ok(f"/api/v3/sessionResults/{_first(client, test)}")
+        assert [t["text"] for t in study["tasks"]] == [t["text"] for t in details["tasks"]]
+        for node, task in zip(study["tasks"], details["tasks"], strict=True):
+            answer = (task["response"] or {}).get("answer") or {}
+            rating = answer.get("ratingScale")
+            if rating:
+                assert (node["scaleMinimum"], node["scaleMaximum"]) == (
+                    rating["scaleMin"],
+                    rating["scaleMax"],
+                )
+                assert (node["lowerEndpoint"], node["upperEndpoint"]) == (
+                    rating["minLabel"],
+                    rating["maxLabel"],
+                )
+            choice = answer.get("multipleChoice")
+            if choice:
+                assert node["choices"] == choice["options"]
+                assert node["multipleAnswers"] is choice["multiSelect"]
+
+
+def test_classic_study(client: Client) -> None:
+    classic = CLASSIC_TESTS["classic"]
+    study = client.ok(f"{LEGACY}/studies/{classic}")
+    assert study["sessionCount"] == 64
+    (nps,) = study["netPromoterScores"]
+    assert nps["promoterPercentage"] - nps["detractorPercentage"] == nps["score"]
+    path = f"{LEGACY}/studies/{classic}/completed-sessions"
+    first = client.ok(path)
+    assert first["completedSessionCount"] == 64 and len(first["sessions"]) == 50
+    assert first["sessions"][0]["cursor"] == "MQ"
+    second = client.ok(path, after=first["sessions"][-1]["cursor"])
+    assert len(second["sessions"]) == 14
+    assert client.ok(path, before=second["sessions"][0]["cursor"]) == first
+    assert client.ok(path, after=second["sessions"][-1]["cursor"])["sessions"] == []
+    everyone = first["sessions"] + second["sessions"]
+    assert len({s["sessionUuid"] for s in everyone}) == 64
+    done = [s["completedDateTime"] for s in everyone]
+    assert done == sorted(done)
+    for s in everyone:
+        assert [a["type"] for a in s["answers"]] == [t["taskType"] for t in study["tasks"]]
+        times = [a["time"] for a in s["answers"]]
+        assert times == sorted(times)
+        rating = s["answers"][3]
+        assert 1 <= int(rating["responses"][0]) <= 5
+        assert set(s["answers"][4]["responses"]) <= set(study["tasks"][4]["choices"])
+    assert client.get(path, after="%%%").status_code == 400
+    # Classic studies are v1 only; v2 tests have no completed-sessions.
+    assert client.get(SESSIONS, testId=classic).status_code == 404
+    assert client.get(f"{LEGACY}/studies/{TESTS['survey']}/completed-sessions").status_code == 404
+    assert client.get(f"{LEGACY}/studies/{MISSING}/completed-sessions").status_code == 404
+    session = client.ok(f"{LEGACY}/session/{everyone[3]['sessionUuid']}")
+    assert session["sequenceNumber"] == 4 and session["sessionId"] == str(everyone[3]["sessionId"])
+
+
+def test_new_routes_have_auth_quota_and_faults(start: Any) -> None:
+    server = start(rate_limit=3, rate_window=60.0)
+    client = Client(server)
+    sid = _first(client, "interaction")  # 1 request
+    path = f"{SESSIONS}/{sid}/clips"
+    assert client.get(path, headers={}).status_code == 401
+    assert client.get(path).status_code == 200
+    assert client.get(f"{LEGACY}/clip/{MISSING}").status_code == 404
+    limited = client.get(path)
+    assert limited.status_code == 429 and limited.headers["x-ratelimit-remaining"] == "0"
+    faulty = start(fault_rate=1.0, fault_kinds=("503",), max_consecutive_faults=5)
+    assert requests.get(faulty.url + path, timeout=10).status_code == 503

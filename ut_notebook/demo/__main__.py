@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from . import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TESTS, DemoServer, SimulatorConfig
 from .catalog import CATALOG
+from .studies import CLASSIC
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     print("  tests:")
     for name, test_id in TESTS.items():
         print(f"    {name:<15} {test_id}  ({CATALOG[test_id].n_sessions} sessions)")
+    print(f"    {CLASSIC.key:<15} {CLASSIC.id}  (v1 only, {CLASSIC.n_sessions} sessions)")
     print("Press Ctrl-C to stop.", flush=True)
     # SIGTERM (kill, process managers) stops as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)

@@ -12,15 +12,20 @@ import hashlib
 import json
 import re
 import threading
-import time
+import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import legacy
+from . import legacy, studies
 from .catalog import CATALOG
+from .clips import clips_json, session_video
 from .data import SessionStore, iso_ms, iso_s
 from .details import nps_summary, play, qx_scores, v3_details
+from .reels import reel_by_token, reels_json, reels_of
 from .transcript import webvtt
+
+if TYPE_CHECKING:  # media.py imports Reply from here
+    from .media import Media
 
 __all__ = ["JSON", "Api", "Reply", "json_reply"]
 
@@ -86,13 +91,26 @@ def _int_param(
 class Api:
     """The resources of one server (its own :class:`SessionStore`)."""
 
-    def __init__(self, store: SessionStore) -> None:
+    def __init__(self, store: SessionStore, media: Media | None = None) -> None:
+        if media is None:
+            from .media import Media
+
+            media = Media()
         self.store = store
+        self.media = media
         self._cache_lock = threading.Lock()
         self._nps_cache: dict[tuple[str, int], list[dict[str, int]]] = {}
+        # How often each clip or reel was asked for: GENERATING turns GENERATED after
+        # a few polls, counted per server so that every test starts from scratch.
+        self._polls: dict[str, int] = {}
 
     def route(
-        self, method: str, path: str, query: dict[str, list[str]], unknown_task_types: bool
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        unknown_task_types: bool,
+        generating_polls: int | None = None,
     ) -> Reply:
         if len(path) > 1 and path.endswith("/"):
             path = path[:-1]
@@ -105,16 +123,35 @@ class Api:
                     return self.transcript(parts[3])
                 if len(parts) == 5 and parts[4] == "videoDownloadUrl":
                     return self.video(parts[3])
+                if len(parts) == 5 and parts[4] == "clips":
+                    return self.clips(parts[3])
+                if len(parts) == 6 and parts[4] == "clips":
+                    return self.clip(parts[3], parts[5], generating_polls)
             if parts[:3] == ["api", "v3", "sessionResults"] and len(parts) == 4:
                 return self.details(parts[3], unknown_task_types)
             if parts[:3] == ["api", "v2", "testResults"] and parts[4:] == ["qxScores"]:
                 return self.qx(parts[3])
+            if parts[:3] == ["api", "v2", "testResults"] and parts[4:5] == ["highlightreels"]:
+                if len(parts) == 5:
+                    return self.reels(parts[3])
+                if len(parts) == 6:
+                    return self.reel(parts[3], parts[5], generating_polls)
             if path == LEGACY_PREFIX + "/workspaces":
                 return json_reply(200, legacy.workspaces())
             if parts[:4] == ["usertesting", "api", "v1", "workspaces"] and len(parts) == 5:
                 return self.workspace(parts[4], query)
             if parts[:4] == ["usertesting", "api", "v1", "studies"] and len(parts) == 5:
                 return self.study(parts[4])
+            if parts[:4] == ["usertesting", "api", "v1", "studies"] and parts[5:] == [
+                "completed-sessions"
+            ]:
+                return self.completed_sessions(parts[4], query)
+            if parts[:4] == ["usertesting", "api", "v1", "session"] and len(parts) == 5:
+                return self.legacy_session(parts[4])
+            if parts[:4] == ["usertesting", "api", "v1", "clip"] and len(parts) == 5:
+                return self.legacy_clip(parts[4])
+            if parts[:4] == ["usertesting", "api", "v1", "highlightreel"] and len(parts) == 5:
+                return self.legacy_reel(parts[4])
         if is_legacy(path):
             return legacy_error(404, f"Cannot {method} {path}")
         return nest_error(404, f"Cannot {method} {path}")
@@ -190,19 +227,78 @@ class Api:
         spec, session = found
         if not spec.has_video:
             return nest_error(404, "Video not found")
-        now = int(time.time())
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-        signature = hashlib.sha256(f"{session.id}:{now}".encode()).hexdigest()
-        url = (
-            f"https://ut-demo-videos.s3.us-east-2.amazonaws.com/videos/{session.id}/session.mp4"
-            "?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-            f"&X-Amz-Credential=AKIADEMOEXAMPLE00000%2F{stamp[:8]}%2Fus-east-2%2Fs3%2Faws4_request"
-            f"&X-Amz-Date={stamp}&X-Amz-Expires=3600&X-Amz-SignedHeaders=host"
-            f"&X-Amz-Signature={signature}"
+        url, expires = self.media.video_url(session.id)
+        return json_reply(
+            200, {"videoUrl": url, "sessionId": session.id, "expiresAt": iso_s(expires * 1000)}
         )
+
+    def _video(self, session_id: str):
+        found, error = self._session(session_id)
+        if error:
+            return None, error
+        video = session_video(*found)
+        if video is None:  # a survey: no video, so no clips (the API's documented 404)
+            return None, nest_error(404, "Session video or clips not found")
+        return video, None
+
+    def clips(self, session_id: str) -> Reply:
+        video, error = self._video(session_id)
+        return error or json_reply(200, clips_json(video))
+
+    def _ready(self, item_uuid: str, generating_polls: int | None) -> bool:
+        """Whether this poll of a clip or reel finds it GENERATED (counts the poll)."""
+        with self._cache_lock:
+            self._polls[item_uuid] = seen = self._polls.get(item_uuid, 0) + 1
+        if generating_polls is None:  # 1-3 GENERATING answers, fixed per item
+            generating_polls = 1 + hashlib.sha256(item_uuid.encode()).digest()[0] % 3
+        return seen > generating_polls
+
+    def clip(self, session_id: str, clip_uuid: str, generating_polls: int | None) -> Reply:
+        if not UUID_RE.match(clip_uuid):
+            return nest_error(400, "Validation failed (uuid is expected)")
+        video, error = self._video(session_id)
+        if error:
+            return error
+        clip = next((c for c in video.clips if c.uuid == clip_uuid.lower()), None)
+        if clip is None:
+            return nest_error(404, "Clip not found")
+        url = None
+        if self._ready(clip.uuid, generating_polls):
+            url, _ = self.media.clip_url(clip.uuid)
         return json_reply(
             200,
-            {"videoUrl": url, "sessionId": session.id, "expiresAt": iso_s((now + 3600) * 1000)},
+            {"clipUuid": clip.uuid, "status": "GENERATED" if url else "GENERATING", "clipUrl": url},
+        )
+
+    def _video_test(self, test_id: str):
+        if not UUID_RE.match(test_id):
+            return None, nest_error(400, "Validation failed (uuid is expected)")
+        spec = CATALOG.get(test_id.lower())
+        if spec is None:
+            return None, nest_error(404, "Test not found")
+        if not spec.has_video:
+            return None, nest_error(404, "Highlight reels not found: the test has no video")
+        return spec, None
+
+    def reels(self, test_id: str) -> Reply:
+        spec, error = self._video_test(test_id)
+        return error or json_reply(200, reels_json(spec, self.store.all(spec.id)))
+
+    def reel(self, test_id: str, reel_id: str, generating_polls: int | None) -> Reply:
+        spec, error = self._video_test(test_id)
+        if error:
+            return error
+        if not UUID_RE.match(reel_id):
+            return nest_error(400, "Validation failed (uuid is expected)")
+        reel = next((r for r in reels_of(spec.id) if r.uuid == reel_id.lower()), None)
+        if reel is None:
+            return nest_error(404, "Highlight reel not found")
+        url = None
+        if self._ready(reel.uuid, generating_polls):
+            url, _ = self.media.reel_url(reel.uuid)
+        return json_reply(
+            200,
+            {"reelId": reel.uuid, "status": "GENERATED" if url else "GENERATING", "reelUrl": url},
         )
 
     def qx(self, test_id: str) -> Reply:
@@ -233,6 +329,8 @@ class Api:
     def study(self, study_uuid: str) -> Reply:
         if not UUID_RE.match(study_uuid):
             return legacy_error(400, "Not a valid UUID")
+        if study_uuid.lower() == studies.CLASSIC.id:
+            return json_reply(200, studies.classic_study(self.media))
         spec = CATALOG.get(study_uuid.lower())
         if spec is None:
             return legacy_error(404, "Study not found")
@@ -245,3 +343,62 @@ class Api:
             with self._cache_lock:
                 self._nps_cache[key] = nps
         return json_reply(200, legacy.study(spec, len(sessions), nps))
+
+    def completed_sessions(self, study_uuid: str, query: dict[str, list[str]]) -> Reply:
+        if not UUID_RE.match(study_uuid):
+            return legacy_error(400, "Not a valid UUID")
+        study_uuid = study_uuid.lower()
+        if study_uuid in CATALOG:
+            # STUDYV2 tests answer through the Results API, not this classic endpoint.
+            return legacy_error(404, "Completed sessions not found: not a classic study")
+        if study_uuid != studies.CLASSIC.id:
+            return legacy_error(404, "Study not found")
+        after = (query.get("after") or [None])[-1]
+        before = (query.get("before") or [None])[-1]
+        try:
+            page = studies.completed_sessions(self.media, after, before)
+        except legacy.BadCursor as err:
+            return legacy_error(400, str(err))
+        return json_reply(200, page)
+
+    def legacy_session(self, session_uuid: str) -> Reply:
+        if not UUID_RE.match(session_uuid):
+            return legacy_error(400, "Not a valid UUID")
+        session_uuid = session_uuid.lower()
+        classic = studies.classic_session(session_uuid)
+        if classic is not None:
+            return json_reply(200, studies.classic_legacy_session(classic, self.media))
+        found = self.store.find(session_uuid)
+        video = session_video(*found) if found is not None else None
+        if video is None:  # unknown, or a survey session: nothing to play
+            return legacy_error(404, "Session not found")
+        sequence = 1 + [s.id for s in self.store.all(video.spec.id)].index(session_uuid)
+        return json_reply(200, studies.legacy_session(video, sequence, self.media))
+
+    def legacy_clip(self, clip_uuid: str) -> Reply:
+        if not UUID_RE.match(clip_uuid):
+            return legacy_error(400, "Not a valid UUID")
+        found = self._find_clip(clip_uuid.lower())
+        if found is None:
+            return legacy_error(404, "Clip not found")
+        return json_reply(200, studies.legacy_clip(found[0], found[1], self.media))
+
+    def _find_clip(self, clip_uuid: str):
+        # A clip's uuid is a UUIDv5 of its session's (clips.py), so candidate sessions
+        # are found by hashing, without replaying every session.
+        for spec in CATALOG.values():
+            if not spec.has_video:
+                continue
+            for s in self.store.all(spec.id):
+                base = uuid.UUID(s.id)
+                if any(str(uuid.uuid5(base, f"clip:{n}")) == clip_uuid for n in range(5)):
+                    video = session_video(spec, s)
+                    clip = next((c for c in video.clips if c.uuid == clip_uuid), None)
+                    return (spec, clip) if clip is not None else None
+        return None
+
+    def legacy_reel(self, token: str) -> Reply:
+        reel = reel_by_token(token.lower())
+        if reel is None:
+            return legacy_error(404, "Highlight reel not found")
+        return json_reply(200, studies.legacy_reel(reel, self.media))

@@ -51,6 +51,7 @@ class SimulatorConfig:
     arrivals_per_request: int = 0
     revoke_tokens_every: int | None = None
     unknown_task_types: bool = False
+    generating_polls: int | None = None
 
     def __post_init__(self) -> None:
         self.fault_kinds = tuple(self.fault_kinds)
@@ -74,6 +75,8 @@ class SimulatorConfig:
             problems.append("arrivals_per_request must not be negative")
         if self.revoke_tokens_every is not None and self.revoke_tokens_every < 1:
             problems.append("revoke_tokens_every must be None or at least 1")
+        if self.generating_polls is not None and self.generating_polls < 0:
+            problems.append("generating_polls must be None or not negative")
         if problems:
             raise ValueError("invalid SimulatorConfig: " + "; ".join(problems))
 

@@ -10,7 +10,7 @@ from .catalog import CATALOG, WORKSPACES, TestSpec
 from .data import iso_s
 from .plans import PLANS
 
-__all__ = ["PAGE_SIZE", "BadCursor", "study", "workspace_studies", "workspaces"]
+__all__ = ["PAGE_SIZE", "BadCursor", "study", "task_node", "workspace_studies", "workspaces"]
 
 PAGE_SIZE = 50
 
@@ -93,7 +93,8 @@ def workspace_studies(
     ]
 
 
-def _task_node(spec: TestSpec, position: int, task) -> dict[str, Any]:
+def task_node(test_id: str, position: int, task) -> dict[str, Any]:
+    """The ``StudyTaskNode`` of a task at 1-based ``position`` in the plan of ``test_id``."""
     p = task.params
     node: dict[str, Any] = {
         "blurPII": False,
@@ -101,7 +102,7 @@ def _task_node(spec: TestSpec, position: int, task) -> dict[str, Any]:
         "position": position,
         "resultType": "",
         "taskGroup": {
-            "id": base64.b64encode(f"TaskGroups::{task.group or 'Main'}-{spec.id}".encode())
+            "id": base64.b64encode(f"TaskGroups::{task.group or 'Main'}-{test_id}".encode())
             .decode()
             .rstrip("="),
             "type": "QX" if task.group else "MAIN",
@@ -148,7 +149,7 @@ def study(spec: TestSpec, session_count: int, nps: list[dict[str, int]]) -> dict
         "netPromoterScores": nps,
         "orderedBy": {"email": spec.ordered_by[1], "name": spec.ordered_by[0]},
         "sessionCount": session_count,
-        "tasks": [_task_node(spec, i, t) for i, t in enumerate(PLANS[spec.plan], start=1)],
+        "tasks": [task_node(spec.id, i, t) for i, t in enumerate(PLANS[spec.plan], start=1)],
         "testPlan": {"shortTest": spec.short_test},
         "title": spec.title,
     }

@@ -29,6 +29,7 @@ from .catalog import CATALOG
 from .config import TOKEN_PATH, TOKEN_PATH_V2, TOKEN_SCOPES, SimulatorConfig
 from .data import SessionStore
 from .faults import BAD_GATEWAY_HTML, FaultInjector
+from .media import MEDIA_PREFIX, Media
 from .ratelimit import FixedWindowLimiter, Quota
 from .tokens import TokenError, TokenStore, issue_token
 
@@ -110,7 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         self.server.sim._handle(self)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
 
 class DemoServer:
@@ -131,7 +132,8 @@ class DemoServer:
         self._config = config
         self._port = port
         self._store = SessionStore(config.seed)
-        self._api = Api(self._store)
+        self._media = Media()
+        self._api = Api(self._store, self._media)
         self._tokens = TokenStore()
         self._limiter = FixedWindowLimiter()
         self._faults = FaultInjector(config.seed)
@@ -162,6 +164,7 @@ class DemoServer:
             httpd = _HTTPServer(("127.0.0.1", self._port), self)
             self._httpd = httpd
             self._url = f"http://127.0.0.1:{httpd.server_address[1]}"
+            self._media.base_url = self._url  # signed video URLs point back here
             self._thread = threading.Thread(
                 target=httpd.serve_forever,
                 kwargs={"poll_interval": 0.1},
@@ -210,6 +213,11 @@ class DemoServer:
     @property
     def token_url_v2(self) -> str:
         return self.url + TOKEN_PATH_V2
+
+    @property
+    def media(self) -> Media:
+        """Signs and serves the video URLs; set ``media.clock`` to move their time."""
+        return self._media
 
     # -- state for tests ---------------------------------------------------------------
 
@@ -265,6 +273,9 @@ class DemoServer:
                 reply = nest_error(400, "Invalid Content-Length header")
             elif path in TOKEN_SCOPES:
                 reply = self._token(path, method, headers, body, config)
+            elif path.startswith(MEDIA_PREFIX):
+                # Like S3 behind a pre-signed URL: no token, no quota, no faults.
+                reply = self._media.serve(method, path, query_multi, headers)
             elif path.startswith(("/api/", "/usertesting/api/")):
                 reply = self._api_request(method, path, query_multi, headers, config)
             else:
@@ -286,7 +297,8 @@ class DemoServer:
         for name, value in reply.headers.items():
             h.send_header(name, value)
         h.end_headers()
-        h.wfile.write(reply.body)
+        if method != "HEAD":  # HEAD: the headers of a GET, Content-Length included
+            h.wfile.write(reply.body)
 
     def _token(self, path: str, method: str, headers: dict[str, str], body: bytes, config) -> Reply:
         if method != "POST":
@@ -354,7 +366,9 @@ class DemoServer:
                 )
                 reply.headers["Retry-After"] = str(quota.reset)
                 return _with_headers(reply, quota)
-            reply = self._api.route(method, path, query, config.unknown_task_types)
+            reply = self._api.route(
+                method, path, query, config.unknown_task_types, config.generating_polls
+            )
             if reply.arrivals_test and config.arrivals_per_request:
                 self._store.add(reply.arrivals_test, config.arrivals_per_request)
             return _with_headers(reply, quota)
