@@ -29,9 +29,11 @@ from typing import Any
 
 import ipywidgets
 import pytest
+from traitlets import TraitError
 
 import ut_notebook as ut
-from ut_notebook.ui.login import CredentialsWidget
+from ut_notebook.ui.login import CredentialsWidget, LoginController
+from ut_notebook.ui.login.layout import build_layout
 
 TOKEN_PATH = "/oauth2/default/v1/token"
 WORKSPACES = "/usertesting/api/v1/workspaces"
@@ -370,7 +372,7 @@ def test_disconnect_button(server: Any, make_widget: Callable[..., CredentialsWi
     widget.disconnect_button.click()
     assert ut.current_session() is None and session.closed
     assert widget.state == "disconnected" and widget.disconnect_button.disabled
-    assert listeners(session) == [] and widget._timer is None
+    assert listeners(session) == [] and widget.controller._timer is None
 
 
 def test_environment_secret_is_used_but_never_shown(
@@ -474,18 +476,18 @@ def test_close_stops_following_the_session(
     widget.connect_button.click()
     session = ut.current_session()
     widget.close()
-    assert listeners(session) == [] and widget._timer is None
-    assert all(w.comm is None for w in all_widgets_of_closed(widget))
-
-
-def all_widgets_of_closed(widget: CredentialsWidget) -> list[Any]:
-    return [widget, *widget._controls()]
+    assert listeners(session) == [] and widget.controller._timer is None
+    assert all(w.comm is None for w in [widget, *widget.form.inputs, *widget.form.children])
+    assert widget.form.widgets() == []  # every widget the layout built is closed
 
 
 def test_an_unexpected_error_in_a_callback_is_shown_and_kept(server: Any) -> None:
-    class Broken(CredentialsWidget):
+    class BrokenController(LoginController):
         def _connect_from_form(self) -> None:
             raise RuntimeError("boom in the form")
+
+    class Broken(CredentialsWidget):
+        controller_class = BrokenController
 
     widget = Broken()
     try:
@@ -498,6 +500,129 @@ def test_an_unexpected_error_in_a_callback_is_shown_and_kept(server: Any) -> Non
         assert not widget.connect_button.disabled
     finally:
         widget.close()
+
+
+# -- the state trait ----------------------------------------------------------------------
+
+
+class StateLog:
+    """Records each ``state`` change with what the form showed at that moment."""
+
+    def __init__(self, widget: CredentialsWidget) -> None:
+        self.widget = widget
+        self.changes: list[tuple[str, str]] = []
+        self.seen: list[dict[str, Any]] = []
+        widget.observe(self, names="state")
+
+    def __call__(self, change: dict[str, Any]) -> None:
+        assert change["owner"] is self.widget and change["name"] == "state"
+        self.changes.append((change["old"], change["new"]))
+        self.seen.append(
+            {
+                "status": self.widget.status.value,
+                "secret_field": self.widget.client_secret.value,
+                "error": self.widget.error,
+                "session": ut.current_session(),
+                "controller": self.widget.controller.state,
+            }
+        )
+
+
+def test_state_changes_on_a_successful_connect(
+    server: Any, make_widget: Callable[..., CredentialsWidget]
+) -> None:
+    widget = make_widget()
+    log = StateLog(widget)
+    fill(widget, server, server.config.client_secret)
+    assert log.changes == []  # typing is not connecting
+    widget.connect_button.click()
+    assert log.changes == [("disconnected", "connecting"), ("connecting", "connected")]
+    connecting, connected = log.seen
+    # While connecting: the secret is already out of the field, the status says so.
+    assert connecting["secret_field"] == "" and "Connecting to" in connecting["status"]
+    assert connecting["session"] is None and connecting["controller"] == "connecting"
+    # Connected: the status line was written before observers were told.
+    assert "Connected" in connected["status"] and connected["session"] is not None
+    assert connected["controller"] == "connected" and connected["error"] is None
+    widget.connect_button.click()  # nothing changed: no new transition
+    assert len(log.changes) == 2
+
+
+def test_state_changes_on_a_failed_connect(
+    server: Any, make_widget: Callable[..., CredentialsWidget]
+) -> None:
+    widget = make_widget()
+    log = StateLog(widget)
+    fill(widget, server, WRONG_SECRET)
+    widget.connect_button.click()
+    assert log.changes == [("disconnected", "connecting"), ("connecting", "error")]
+    failed = log.seen[-1]
+    assert isinstance(failed["error"], ut.AuthError) and failed["session"] is None
+    assert "invalid_client" in failed["status"] and failed["secret_field"] == ""
+    assert all(WRONG_SECRET not in str(seen) for seen in log.seen)
+
+    # A form error (no client ID) fails without an attempt: no "connecting" in between.
+    update(widget.client_id, value="")
+    widget.connect_button.click()
+    assert log.changes[2:] == []  # error -> error is no change
+    update(widget.client_id, value=server.config.client_id)
+    update(widget.client_secret, value=server.config.client_secret)
+    widget.connect_button.click()
+    assert log.changes[2:] == [("error", "connecting"), ("connecting", "connected")]
+
+
+def test_state_changes_on_disconnect(
+    server: Any, make_widget: Callable[..., CredentialsWidget]
+) -> None:
+    widget = make_widget()
+    fill(widget, server, server.config.client_secret)
+    widget.connect_button.click()
+    log = StateLog(widget)
+    widget.disconnect_button.click()
+    assert log.changes == [("connected", "disconnected")]
+    assert log.seen[0]["session"] is None and "Not connected" in log.seen[0]["status"]
+
+
+def test_state_follows_a_disconnect_made_elsewhere(
+    make_widget: Callable[..., CredentialsWidget],
+) -> None:
+    first, second = make_widget(), make_widget()
+    first.demo_button.click()
+    second.controller.refresh()
+    log = StateLog(second)
+    first.disconnect()  # the session's listeners are told it closed
+    assert second.state == "disconnected" and log.changes == [("connected", "disconnected")]
+
+
+def test_state_is_read_only_and_stays_in_the_kernel(
+    make_widget: Callable[..., CredentialsWidget],
+) -> None:
+    widget = make_widget()
+    with pytest.raises(TraitError):
+        widget.state = "connected"
+    with pytest.raises(TraitError):
+        widget.controller.state = "connected"
+    assert widget.state == "disconnected"
+    assert "state" not in widget.keys  # not synced: the status line says it in words
+
+
+def test_the_controller_drives_a_layout_without_the_widget() -> None:
+    form = build_layout(ut.load_settings())
+    controller = LoginController(form, ut.load_settings())
+    states: list[str] = []
+    controller.observe(lambda change: states.append(change["new"]), names="state")
+    try:
+        controller.start()
+        assert controller.state == "disconnected" and states == []
+        form.demo_button.click()
+        assert states == ["connecting", "connected"] and controller.session is not None
+        assert "demo data" in form.status.value and not form.disconnect_button.disabled
+        form.disconnect_button.click()
+        assert states[-1] == "disconnected" and ut.current_session() is None
+        assert controller.callback_error is None
+    finally:
+        controller.close()
+        form.close()
 
 
 # -- outside Jupyter ----------------------------------------------------------------------
