@@ -119,9 +119,7 @@ def test_plain_http_is_refused_before_sending(server: Any, kwargs: dict, setting
     assert token_requests(server) == 0
 
 
-def test_requests_carry_both_token_headers_and_a_user_agent(
-    client: ut.Client, server: Any
-) -> None:
+def test_requests_carry_both_token_headers_and_a_user_agent(client: ut.Client, server: Any) -> None:
     ut.load_sessions(TESTS["think_out_loud"], progress=False)
     (api,) = [r for r in server.requests if r.path == "/api/v2/sessionResults"]
     assert api.headers["authorization"] == "Bearer " + api.headers["token"]

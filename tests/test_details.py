@@ -370,9 +370,7 @@ def test_keyboard_interrupt_keeps_what_was_fetched(client: ut.Client, server: An
     )
 
 
-def test_api_failure_midway_raises_with_the_partial_result(
-    client: ut.Client, server: Any
-) -> None:
+def test_api_failure_midway_raises_with_the_partial_result(client: ut.Client, server: Any) -> None:
     def break_the_server(status: LoadStatus) -> None:
         if status.fetched == 3:  # from now on every request fails: the client gives up
             server.config = replace(
@@ -480,9 +478,7 @@ def test_background_still_validates_at_once(client: ut.Client) -> None:
 # -- export ---------------------------------------------------------------------------------
 
 
-def test_to_parquet_and_to_csv_write_one_file_per_frame(
-    client: ut.Client, tmp_path: Path
-) -> None:
+def test_to_parquet_and_to_csv_write_one_file_per_frame(client: ut.Client, tmp_path: Path) -> None:
     details = ut.load_session_details(TESTS["survey"], progress=False)
     paths = details.to_parquet(tmp_path / "pq")
     assert sorted(p.name for p in paths.values()) == [

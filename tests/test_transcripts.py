@@ -82,9 +82,7 @@ def test_load_transcript_validates_first(client: ut.Client, server: Any) -> None
     assert server.count("/api/") == 0
 
 
-def test_load_transcripts_stacks_with_session_id_and_caches(
-    client: ut.Client, server: Any
-) -> None:
+def test_load_transcripts_stacks_with_session_id_and_caches(client: ut.Client, server: Any) -> None:
     test = TESTS["think_out_loud"]
     sessions = ut.load_sessions(test, progress=False)
     complete = set(sessions.loc[sessions["status"] == "COMPLETE", "sessionId"])

@@ -29,9 +29,11 @@ from typing import Any
 
 import ipywidgets
 import pytest
+from traitlets import TraitError
 
 import ut_notebook as ut
-from ut_notebook.ui.login import CredentialsWidget
+from ut_notebook.ui.login import CredentialsWidget, LoginController
+from ut_notebook.ui.login.layout import build_layout
 
 TOKEN_PATH = "/oauth2/default/v1/token"
 WORKSPACES = "/usertesting/api/v1/workspaces"
@@ -109,9 +111,9 @@ def token_requests(server: Any) -> int:
 
 def token_used(server: Any) -> str:
     """Make the current session send its token once and read it from the server's log."""
-    session = ut.current_session()
-    assert session is not None
-    session.get_json(WORKSPACES)
+    client = ut.current_client()
+    assert client is not None
+    client.get_json(WORKSPACES)
     tokens = {r.headers["token"] for r in server.requests if "token" in r.headers}
     assert len(tokens) == 1
     return tokens.pop()
@@ -131,8 +133,8 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
-def listeners(session: ut.Session) -> list[Any]:
-    return list(session.tokens._listeners)
+def listeners(client: ut.Client) -> list[Any]:
+    return list(client.tokens._listeners)
 
 
 def write_dotenv(server: Any, secret: str | None = None) -> None:
@@ -186,7 +188,7 @@ def test_form_starts_disconnected_with_settings_prefilled(
     assert widget.advanced.titles == ("Advanced",) and widget.advanced.selected_index is None
     assert isinstance(widget, ipywidgets.VBox)
     assert "not connected" in widget.summary() and "ut.connect(" in widget.summary()
-    assert ut.current_session() is None
+    assert ut.current_client() is None
 
 
 def test_connect_with_typed_credentials(
@@ -197,9 +199,9 @@ def test_connect_with_typed_credentials(
     assert token_requests(server) == 0  # the field losing focus does not connect
     widget.connect_button.click()
 
-    session = ut.current_session()
-    assert session is not None and not session.demo
-    assert widget.session is session and session.api_url == server.url
+    client = ut.current_client()
+    assert client is not None and not client.demo
+    assert widget.session is client and client.api_url == server.url
     assert widget.state == "connected"
     assert "Connected" in widget.status.value and "public_api.read" in widget.status.value
     assert server.url.split("//")[1] in widget.status.value  # the API host
@@ -217,7 +219,7 @@ def test_wrong_secret_shows_the_error_and_keeps_the_form(
     fill(widget, server, WRONG_SECRET)
     widget.connect_button.click()
 
-    assert widget.state == "error" and ut.current_session() is None
+    assert widget.state == "error" and ut.current_client() is None
     assert isinstance(widget.error, ut.AuthError)
     assert "invalid_client" in widget.status.value
     assert "UT_CLIENT_SECRET" in widget.status.value
@@ -238,7 +240,7 @@ def test_unreachable_token_url(server: Any, make_widget: Callable[..., Credentia
     fill(widget, server, server.config.client_secret)
     update(widget.token_url, value=f"http://127.0.0.1:{closed_port()}/oauth2/default/v1/token")
     widget.connect_button.click()
-    assert widget.state == "error" and ut.current_session() is None
+    assert widget.state == "error" and ut.current_client() is None
     assert "Could not reach the token endpoint" in widget.status.value
     assert "UT_TOKEN_URL" in widget.status.value
     assert_nowhere(widget, server.config.client_secret)
@@ -276,10 +278,10 @@ def test_failed_connect_keeps_the_previous_session(
     widget = make_widget()
     fill(widget, server, server.config.client_secret)
     widget.connect_button.click()
-    session = ut.current_session()
+    client = ut.current_client()
     update(widget.client_secret, value=WRONG_SECRET)
     widget.connect_button.click()
-    assert widget.state == "error" and ut.current_session() is session
+    assert widget.state == "error" and ut.current_client() is client
     assert "Still connected" in widget.status.value
     assert_nowhere(widget, WRONG_SECRET, server.config.client_secret)
 
@@ -291,10 +293,10 @@ def test_connect_again_with_nothing_changed_sends_nothing(
     widget = make_widget()
     fill(widget, server, server.config.client_secret)
     widget.connect_button.click()
-    session = ut.current_session()
+    client = ut.current_client()
     assert "in use" in widget.client_secret.placeholder
     widget.connect_button.click()
-    assert token_requests(server) == 1 and ut.current_session() is session
+    assert token_requests(server) == 1 and ut.current_client() is client
     assert widget.state == "connected"
 
     # Another API URL: reconnects with the secret kept in the session, not in the form.
@@ -302,7 +304,7 @@ def test_connect_again_with_nothing_changed_sends_nothing(
     update(widget.api_url, value=other.url)
     widget.connect_button.click()
     assert token_requests(server) == 2 and widget.state == "connected"
-    assert ut.current_session() is not session and ut.current_session().api_url == other.url
+    assert ut.current_client() is not client and ut.current_client().api_url == other.url
 
     # Another token URL: the kept secret is not sent to a new endpoint; it is asked for.
     update(widget.token_url, value=other.token_url)
@@ -355,22 +357,22 @@ def test_focus_change_then_click_connects_once(
 def test_demo_button(make_widget: Callable[..., CredentialsWidget]) -> None:
     widget = make_widget()
     widget.demo_button.click()
-    session = ut.current_session()
-    assert session is not None and session.demo
+    client = ut.current_client()
+    assert client is not None and client.demo
     assert widget.state == "connected" and "demo data" in widget.status.value
-    assert session.api_url.split("//")[1] in widget.status.value
+    assert client.api_url.split("//")[1] in widget.status.value
 
 
 def test_disconnect_button(server: Any, make_widget: Callable[..., CredentialsWidget]) -> None:
     widget = make_widget()
     fill(widget, server, server.config.client_secret)
     widget.connect_button.click()
-    session = ut.current_session()
-    assert session is not None and listeners(session)
+    client = ut.current_client()
+    assert client is not None and listeners(client)
     widget.disconnect_button.click()
-    assert ut.current_session() is None and session.closed
+    assert ut.current_client() is None and client.closed
     assert widget.state == "disconnected" and widget.disconnect_button.disabled
-    assert listeners(session) == [] and widget._timer is None
+    assert listeners(client) == [] and widget.controller._timer is None
 
 
 def test_environment_secret_is_used_but_never_shown(
@@ -395,8 +397,8 @@ def test_auto_connect_from_a_dotenv_file(
 ) -> None:
     write_dotenv(server)  # the autouse fixture runs each test in an empty folder
     widget = make_widget(auto=True)
-    session = ut.current_session()
-    assert session is not None and session.api_url == server.url
+    client = ut.current_client()
+    assert client is not None and client.api_url == server.url
     assert widget.state == "connected" and token_requests(server) == 1
     assert widget.client_id.value == server.config.client_id
     assert_nowhere(widget, server.config.client_secret, token_used(server))
@@ -408,7 +410,7 @@ def test_auto_connect_failure_is_shown_not_raised(
     write_dotenv(server, secret=WRONG_SECRET)
     widget = make_widget(auto=True)
     assert widget.state == "error" and "invalid_client" in widget.status.value
-    assert ut.current_session() is None
+    assert ut.current_client() is None
     assert_nowhere(widget, WRONG_SECRET)
 
 
@@ -425,8 +427,8 @@ def test_auto_connect_with_ut_demo(
 ) -> None:
     monkeypatch.setenv("UT_DEMO", "1")
     widget = make_widget(auto=True)
-    session = ut.current_session()
-    assert session is not None and session.demo and widget.state == "connected"
+    client = ut.current_client()
+    assert client is not None and client.demo and widget.state == "connected"
 
 
 def test_a_second_form_shows_the_current_session(
@@ -435,11 +437,11 @@ def test_a_second_form_shows_the_current_session(
     first = make_widget()
     fill(first, server, server.config.client_secret)
     first.connect_button.click()
-    session = ut.current_session()
+    client = ut.current_client()
     write_dotenv(server)  # would connect anew if the session were forgotten
 
     second = make_widget(auto=True)
-    assert ut.current_session() is session and token_requests(server) == 1
+    assert ut.current_client() is client and token_requests(server) == 1
     assert second.state == "connected" and second.status.value == first.status.value
 
     second.disconnect_button.click()  # both forms follow the session
@@ -461,7 +463,7 @@ def test_status_follows_token_expiry_and_renewal(
         widget.status.value
     )
     time.sleep(1.0)  # the next token must expire at a different second
-    ut.current_session().get_json(WORKSPACES)  # renews the token: the listener fires
+    ut.current_client().get_json(WORKSPACES)  # renews the token: the listener fires
     assert token_requests(server) == 2
     assert widget.state == "connected" and widget.status.value != before
 
@@ -472,20 +474,20 @@ def test_close_stops_following_the_session(
     widget = make_widget()
     fill(widget, server, server.config.client_secret)
     widget.connect_button.click()
-    session = ut.current_session()
+    client = ut.current_client()
     widget.close()
-    assert listeners(session) == [] and widget._timer is None
-    assert all(w.comm is None for w in all_widgets_of_closed(widget))
-
-
-def all_widgets_of_closed(widget: CredentialsWidget) -> list[Any]:
-    return [widget, *widget._controls()]
+    assert listeners(client) == [] and widget.controller._timer is None
+    assert all(w.comm is None for w in [widget, *widget.form.inputs, *widget.form.children])
+    assert widget.form.widgets() == []  # every widget the layout built is closed
 
 
 def test_an_unexpected_error_in_a_callback_is_shown_and_kept(server: Any) -> None:
-    class Broken(CredentialsWidget):
+    class BrokenController(LoginController):
         def _connect_from_form(self) -> None:
             raise RuntimeError("boom in the form")
+
+    class Broken(CredentialsWidget):
+        controller_class = BrokenController
 
     widget = Broken()
     try:
@@ -500,20 +502,143 @@ def test_an_unexpected_error_in_a_callback_is_shown_and_kept(server: Any) -> Non
         widget.close()
 
 
+# -- the state trait ----------------------------------------------------------------------
+
+
+class StateLog:
+    """Records each ``state`` change with what the form showed at that moment."""
+
+    def __init__(self, widget: CredentialsWidget) -> None:
+        self.widget = widget
+        self.changes: list[tuple[str, str]] = []
+        self.seen: list[dict[str, Any]] = []
+        widget.observe(self, names="state")
+
+    def __call__(self, change: dict[str, Any]) -> None:
+        assert change["owner"] is self.widget and change["name"] == "state"
+        self.changes.append((change["old"], change["new"]))
+        self.seen.append(
+            {
+                "status": self.widget.status.value,
+                "secret_field": self.widget.client_secret.value,
+                "error": self.widget.error,
+                "session": ut.current_client(),
+                "controller": self.widget.controller.state,
+            }
+        )
+
+
+def test_state_changes_on_a_successful_connect(
+    server: Any, make_widget: Callable[..., CredentialsWidget]
+) -> None:
+    widget = make_widget()
+    log = StateLog(widget)
+    fill(widget, server, server.config.client_secret)
+    assert log.changes == []  # typing is not connecting
+    widget.connect_button.click()
+    assert log.changes == [("disconnected", "connecting"), ("connecting", "connected")]
+    connecting, connected = log.seen
+    # While connecting: the secret is already out of the field, the status says so.
+    assert connecting["secret_field"] == "" and "Connecting to" in connecting["status"]
+    assert connecting["session"] is None and connecting["controller"] == "connecting"
+    # Connected: the status line was written before observers were told.
+    assert "Connected" in connected["status"] and connected["session"] is not None
+    assert connected["controller"] == "connected" and connected["error"] is None
+    widget.connect_button.click()  # nothing changed: no new transition
+    assert len(log.changes) == 2
+
+
+def test_state_changes_on_a_failed_connect(
+    server: Any, make_widget: Callable[..., CredentialsWidget]
+) -> None:
+    widget = make_widget()
+    log = StateLog(widget)
+    fill(widget, server, WRONG_SECRET)
+    widget.connect_button.click()
+    assert log.changes == [("disconnected", "connecting"), ("connecting", "error")]
+    failed = log.seen[-1]
+    assert isinstance(failed["error"], ut.AuthError) and failed["session"] is None
+    assert "invalid_client" in failed["status"] and failed["secret_field"] == ""
+    assert all(WRONG_SECRET not in str(seen) for seen in log.seen)
+
+    # A form error (no client ID) fails without an attempt: no "connecting" in between.
+    update(widget.client_id, value="")
+    widget.connect_button.click()
+    assert log.changes[2:] == []  # error -> error is no change
+    update(widget.client_id, value=server.config.client_id)
+    update(widget.client_secret, value=server.config.client_secret)
+    widget.connect_button.click()
+    assert log.changes[2:] == [("error", "connecting"), ("connecting", "connected")]
+
+
+def test_state_changes_on_disconnect(
+    server: Any, make_widget: Callable[..., CredentialsWidget]
+) -> None:
+    widget = make_widget()
+    fill(widget, server, server.config.client_secret)
+    widget.connect_button.click()
+    log = StateLog(widget)
+    widget.disconnect_button.click()
+    assert log.changes == [("connected", "disconnected")]
+    assert log.seen[0]["session"] is None and "Not connected" in log.seen[0]["status"]
+
+
+def test_state_follows_a_disconnect_made_elsewhere(
+    make_widget: Callable[..., CredentialsWidget],
+) -> None:
+    first, second = make_widget(), make_widget()
+    first.demo_button.click()
+    second.controller.refresh()
+    log = StateLog(second)
+    first.disconnect()  # the session's listeners are told it closed
+    assert second.state == "disconnected" and log.changes == [("connected", "disconnected")]
+
+
+def test_state_is_read_only_and_stays_in_the_kernel(
+    make_widget: Callable[..., CredentialsWidget],
+) -> None:
+    widget = make_widget()
+    with pytest.raises(TraitError):
+        widget.state = "connected"
+    with pytest.raises(TraitError):
+        widget.controller.state = "connected"
+    assert widget.state == "disconnected"
+    assert "state" not in widget.keys  # not synced: the status line says it in words
+
+
+def test_the_controller_drives_a_layout_without_the_widget() -> None:
+    form = build_layout(ut.load_settings())
+    controller = LoginController(form, ut.load_settings())
+    states: list[str] = []
+    controller.observe(lambda change: states.append(change["new"]), names="state")
+    try:
+        controller.start()
+        assert controller.state == "disconnected" and states == []
+        form.demo_button.click()
+        assert states == ["connecting", "connected"] and controller.session is not None
+        assert "demo data" in form.status.value and not form.disconnect_button.disabled
+        form.disconnect_button.click()
+        assert states[-1] == "disconnected" and ut.current_client() is None
+        assert controller.callback_error is None
+    finally:
+        controller.close()
+        form.close()
+
+
 # -- outside Jupyter ----------------------------------------------------------------------
 
 
 def test_login_without_jupyter_or_terminal_says_to_call_connect() -> None:
     with pytest.raises(ut.NotConnectedError, match=r"ut\.connect\(client_id, client_secret\)"):
         ut.login()  # pytest's stdin is not a terminal
-    assert ut.current_session() is None
+    assert ut.current_client() is None
 
 
 def test_login_without_jupyter_connects_from_the_environment(server: Any) -> None:
     write_dotenv(server)
-    session = ut.login()
-    assert isinstance(session, ut.Session) and ut.current_session() is session
-    assert ut.login() is session and token_requests(server) == 1  # kept, not forgotten
+    client = ut.login()
+    assert isinstance(client, ut.Client) and ut.current_client() is client
+    assert ut.login() is client and token_requests(server) == 1  # kept, not forgotten
 
 
 def _read_until(fd: int, text: bytes, timeout: float = 20.0) -> bytes:
@@ -606,8 +731,8 @@ def test_login_in_a_kernel_connects_unattended_and_saves_no_secret(
         nbformat.v4.new_code_cell("import ut_notebook as ut\nut.login()"),
         nbformat.v4.new_code_cell(
             "w = ut.login()\n"
-            "n = len(ut.current_session().get_json('/usertesting/api/v1/workspaces'))\n"
-            "print(w.state, ut.current_session().demo, n > 0)"
+            "n = len(ut.current_client().get_json('/usertesting/api/v1/workspaces'))\n"
+            "print(w.state, ut.current_client().demo, n > 0)"
         ),
         nbformat.v4.new_code_cell("w"),
     ]

@@ -3,6 +3,13 @@
 >>> import ut_notebook as ut
 >>> ut.connect(demo=True)                      # or ut.login() for the widget  # doctest: +SKIP
 >>> df = ut.load_sessions(ut.demo.TESTS["survey"])                            # doctest: +SKIP
+
+Import cost. ``import ut_notebook`` loads only the version and the exceptions; every
+other public name is imported on first use (PEP 562 ``__getattr__``), so importing the
+package costs little more than pandas (docs/benchmarks.md). In particular requests
+(for the API), ipywidgets and IPython (for ``ut.login()``), tqdm (progress bars) and
+plotly (``ut.charts``) load only when something needs them. ``from ut_notebook import
+load_sessions``, ``ut.load_sessions`` and ``dir(ut)`` work as with eager imports.
 """
 
 from __future__ import annotations
@@ -12,11 +19,9 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .api.client import Client, RetryPolicy
-from .api.connect import connect, current_client, current_session, disconnect
-from .api.scheduler import RateSnapshot
-from .api.settings import Settings, load_settings
-from .cache import CacheWarning, clear_cache
+
+# The exceptions are eager: they are cheap (no third-party imports) and `except
+# ut.AuthError` should not be the line that imports the HTTP stack.
 from .errors import (
     APIConnectionError,
     APIError,
@@ -30,20 +35,67 @@ from .errors import (
     TruncatedResultWarning,
     UTError,
 )
-from .frames import OddValuesWarning
-from .jobs import Cancelled, Job
-from .loaders.catalog import list_tests, list_workspaces
-from .loaders.details import SessionDetails, load_session_details
-from .loaders.per_session import FailedSessionsWarning, MissingSessionsWarning
-from .loaders.qxscores import load_qx_scores
-from .loaders.sessions import load_sessions
-from .loaders.transcripts import load_transcript, load_transcripts
-from .loaders.video import VideoURL, video_url
-from .ui.lab import pick_test_id
-from .ui.login import CredentialsWidget, login
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from . import charts, demo
+    from .api.client import Client, RetryPolicy
+    from .api.connect import connect, current_client, current_session, disconnect
+    from .api.scheduler import RateSnapshot
+    from .api.settings import Settings, load_settings
+    from .cache import CacheWarning, clear_cache
+    from .frames import OddValuesWarning
+    from .jobs import Cancelled, Job
+    from .loaders.catalog import list_tests, list_workspaces
+    from .loaders.details import SessionDetails, load_session_details
+    from .loaders.per_session import FailedSessionsWarning, MissingSessionsWarning
+    from .loaders.qxscores import load_qx_scores
+    from .loaders.sessions import load_sessions
+    from .loaders.transcripts import load_transcript, load_transcripts
+    from .loaders.video import VideoURL, video_url
+    from .ui.lab import pick_test_id
+    from .ui.login import CredentialsWidget, login
+
+# name -> (module relative to this package, attribute; None for the module itself).
+# Keep in step with the TYPE_CHECKING block above and with __all__ (a test checks).
+_LAZY: dict[str, tuple[str, str | None]] = {
+    # requests comes with these: every loader talks to the API through api.client.
+    "Client": (".api.client", "Client"),
+    "RetryPolicy": (".api.client", "RetryPolicy"),
+    "RateSnapshot": (".api.scheduler", "RateSnapshot"),
+    "connect": (".api.connect", "connect"),
+    "current_client": (".api.connect", "current_client"),
+    "current_session": (".api.connect", "current_session"),
+    "disconnect": (".api.connect", "disconnect"),
+    "Settings": (".api.settings", "Settings"),
+    "load_settings": (".api.settings", "load_settings"),
+    "CacheWarning": (".cache", "CacheWarning"),
+    "clear_cache": (".cache", "clear_cache"),
+    "OddValuesWarning": (".frames", "OddValuesWarning"),
+    "Cancelled": (".jobs", "Cancelled"),
+    "Job": (".jobs", "Job"),
+    "list_tests": (".loaders.catalog", "list_tests"),
+    "list_workspaces": (".loaders.catalog", "list_workspaces"),
+    "FailedSessionsWarning": (".loaders.per_session", "FailedSessionsWarning"),
+    "MissingSessionsWarning": (".loaders.per_session", "MissingSessionsWarning"),
+    "SessionDetails": (".loaders.details", "SessionDetails"),
+    "load_session_details": (".loaders.details", "load_session_details"),
+    "load_qx_scores": (".loaders.qxscores", "load_qx_scores"),
+    "load_sessions": (".loaders.sessions", "load_sessions"),
+    "load_transcript": (".loaders.transcripts", "load_transcript"),
+    "load_transcripts": (".loaders.transcripts", "load_transcripts"),
+    "VideoURL": (".loaders.video", "VideoURL"),
+    "video_url": (".loaders.video", "video_url"),
+    "pick_test_id": (".ui.lab", "pick_test_id"),
+    # ipywidgets only when the form is built; login() outside a kernel never needs it.
+    "login": (".ui.login", "login"),
+    "CredentialsWidget": (".ui.login", "CredentialsWidget"),
+    # The simulator is not needed to talk to the API; plotly only when a chart is wanted.
+    "demo": (".demo", None),
+    "charts": (".charts", None),
+}
+
+# Submodules reachable as attributes (``ut.cache.get_cache()``), as after eager imports.
+_SUBMODULES = ("api", "cache", "cli", "errors", "frames", "ids", "jobs", "loaders", "ui")
 
 __all__ = [
     "APIConnectionError",
@@ -93,16 +145,32 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # `ut.demo` is imported on first use: the simulator is not needed to talk to the API;
-    # `ut.charts` too: plotly is only imported when a chart is wanted.
-    if name in ("demo", "charts"):
+    """Import a lazy public name on first use and keep it in the module's namespace.
+
+    >>> import ut_notebook as ut
+    >>> ut.load_sessions.__name__                   # imports ut_notebook.loaders.sessions
+    'load_sessions'
+    """
+    if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
-    if name == "Session":
+    if name == "Session":  # not cached: every use warns
         warnings.warn(
             "ut.Session is now ut.Client (a 'session' is a participant's session); the old "
             "name will be removed in the next release.",
             DeprecationWarning,
             stacklevel=2,
         )
-        return Client
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return __getattr__("Client")
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    module = importlib.import_module(module_name, __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value  # later look-ups no longer come through here
+    return value
+
+
+def __dir__() -> list[str]:
+    # Lazy names are listed before they are imported (tab completion, dir(ut)).
+    return sorted(set(globals()) | set(__all__))

@@ -33,7 +33,7 @@ NOTEBOOK = "login.ipynb"
 CELLS = [
     "import ut_notebook as ut",
     "ut.login(auto=False)",
-    "session = ut.current_session()\n"
+    "session = ut.current_client()\n"
     "print('workspaces:', len(session.get_json('/usertesting/api/v1/workspaces'))"
     " if session else 'not connected')",
 ]
