@@ -30,7 +30,7 @@ __all__ = ["FALLBACK_ERRORS", "Token", "TokenAuth", "TokenInfo", "TokenManager",
 log = logging.getLogger(__name__)
 
 # Refresh this long before expiry, so a token never expires between our check and the
-# server's (clock skew, slow networks). Capped at a tenth of the lifetime for short tokens.
+# server's (clock skew, slow networks). Capped at a quarter of the lifetime for short tokens.
 REFRESH_MARGIN = 60.0
 
 # What a token may look like to be sent in a header: visible ASCII (RFC 6750's b64token
@@ -87,7 +87,7 @@ class Token:
     deadline: float = field(repr=False)
 
     def needs_refresh(self, margin: float = REFRESH_MARGIN) -> bool:
-        margin = min(margin, 0.1 * self.info.expires_in)
+        margin = min(margin, 0.25 * self.info.expires_in)
         return time.monotonic() >= self.deadline - margin
 
 
@@ -131,6 +131,9 @@ def fetch_token(
         "grant_type": "client_credentials",
         "scope": scope,
     }
+    # The token's life starts no later than this moment: counting from the answer's
+    # arrival instead would outlive the server's own expiry by the round trip.
+    sent = time.monotonic()
     try:
         resp = http.post(
             url,
@@ -198,7 +201,7 @@ def fetch_token(
         token_url=url,
     )
     log.info("obtained a token for scope %r, valid %ss", info.scope, math.floor(expires_in))
-    return Token(Secret(access_token), info, time.monotonic() + expires_in)
+    return Token(Secret(access_token), info, sent + expires_in)
 
 
 TokenListener = Callable[["TokenInfo | None"], None]
