@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_SCOPE",
     "DEFAULT_TOKEN_URL",
     "TOKEN_ENDPOINTS",
+    "TOKEN_PATHS",
     "Secret",
     "Settings",
     "check_transport",
@@ -51,11 +52,13 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 # The two documented token endpoints and their scopes (../shared/api/README.md): the
-# authorization page the project was specified from, and the current docs.
-TOKEN_ENDPOINTS = (
-    (DEFAULT_TOKEN_URL, DEFAULT_SCOPE),
-    ("https://auth.usertesting.com/oauth2/aus1p3vtd8vtm4Bxv0h8/v1/token", "studies:read"),
+# authorization page the project was specified from, and the current docs. Both live on
+# UserTesting's authorization server; they differ by path and scope.
+TOKEN_PATHS = (
+    ("/oauth2/default/v1/token", DEFAULT_SCOPE),
+    ("/oauth2/aus1p3vtd8vtm4Bxv0h8/v1/token", "studies:read"),
 )
+TOKEN_ENDPOINTS = tuple(("https://auth.usertesting.com" + p, s) for p, s in TOKEN_PATHS)
 
 
 class Secret:
@@ -136,13 +139,24 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def token_endpoints(self) -> list[tuple[str, str]]:
-        """``(token_url, scope)`` pairs to try, in order: the configured one, then — only
-        when the user set neither — the other documented pair (both on UserTesting's
-        own authorization server: the secret is never sent anywhere else)."""
+        """``(token_url, scope)`` pairs to try, in order: the configured one, then — when
+        it is one of the two documented path-and-scope pairs — the other one on the
+        same server (so the secret is never sent to another host).
+
+        >>> [s for _, s in Settings().token_endpoints()]
+        ['public_api.read', 'studies:read']
+        """
         pairs = [(self.token_url, self.scope)]
         if self.token_defaulted:
-            pairs += [pair for pair in TOKEN_ENDPOINTS if pair != pairs[0]]
+            base, path = _split_token_url(self.token_url)
+            pairs += [(base + p, s) for p, s in TOKEN_PATHS if (p, s) != (path, self.scope)]
         return pairs
+
+
+def _split_token_url(url: str) -> tuple[str, str]:
+    """``("https://host", "/path")`` of a token URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}", parts.path
 
 
 def _dotenv() -> dict[str, str]:
@@ -246,7 +260,10 @@ def load_settings(
         values["client_id"] = values["client_id"].strip()
     values["api_url"] = check_url(str(values["api_url"]), "UT_API_URL").rstrip("/")
     values["token_url"] = check_url(str(values["token_url"]), "UT_TOKEN_URL")
-    values["token_defaulted"] = (values["token_url"], values["scope"]) in TOKEN_ENDPOINTS
+    values["token_defaulted"] = (
+        _split_token_url(str(values["token_url"]))[1],
+        values["scope"],
+    ) in TOKEN_PATHS
     if demo is None:
         demo = parse_bool(merged.get("UT_DEMO", "") or "0", "UT_DEMO")
     cache = merged.get("UT_CACHE", "").strip()

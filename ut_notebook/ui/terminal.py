@@ -52,6 +52,15 @@ def format_time(moment: datetime) -> str:
     return local.strftime("%H:%M:%S %Z").strip()
 
 
+def endpoint_note(client: Client) -> str:
+    """ ", via the token endpoint …/v1/token" when the token came from the other documented
+    endpoint than the one configured (after a refusal), else ""."""
+    info = client.token_info
+    if info is None or not info.token_url or info.token_url == client.settings.token_url:
+        return ""
+    return f", via the token endpoint {urlsplit(info.token_url).path}"
+
+
 def describe_session(session: Client) -> str:
     """Where a session is connected, its scope and token expiry. Never a secret.
 
@@ -70,7 +79,10 @@ def describe_session(session: Client) -> str:
             f"{where}, scope {info.scope}, token expired at {format_time(info.expires_at)} "
             "(it is renewed on the next request)"
         )
-    return f"{where}, scope {info.scope}, token valid until {format_time(info.expires_at)}"
+    return (
+        f"{where}, scope {info.scope}{endpoint_note(session)}, token valid until "
+        f"{format_time(info.expires_at)}"
+    )
 
 
 def _is_tty(stream: TextIO | None) -> bool:

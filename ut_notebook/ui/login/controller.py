@@ -49,7 +49,7 @@ from ...api.client import Client
 from ...api.connect import connect, current_client, disconnect
 from ...api.settings import Settings, load_settings
 from ...errors import UTError, scrub
-from ..terminal import describe_session, format_time, host_of
+from ..terminal import describe_session, endpoint_note, format_time, host_of
 from .layout import LoginLayout
 
 __all__ = ["STATES", "LoginController", "status_html"]
@@ -420,7 +420,8 @@ def _connected_html(session: Client) -> str:
         )
     else:
         detail = (
-            f"scope {html.escape(info.scope)} · token valid until {format_time(info.expires_at)}"
+            f"scope {html.escape(info.scope)}{html.escape(endpoint_note(session))} · token "
+            f"valid until {format_time(info.expires_at)}"
         )
     return f"<b>Connected</b> to {where}<br><span style='{_MUTED}'>{detail}</span>"
 
