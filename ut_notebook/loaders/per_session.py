@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
@@ -442,7 +442,3 @@ def load_per_session(
     if callable(progress):
         return load.run(Control(listeners=listeners), progress=False)
     return load.run(Control(), progress=progress)
-
-
-def unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
