@@ -1301,3 +1301,24 @@ def test_new_routes_have_auth_quota_and_faults(start: Any) -> None:
     assert limited.status_code == 429 and limited.headers["x-ratelimit-remaining"] == "0"
     faulty = start(fault_rate=1.0, fault_kinds=("503",), max_consecutive_faults=5)
     assert requests.get(faulty.url + path, timeout=10).status_code == 503
+
+
+def test_demo_data_is_built_per_test_on_first_use() -> None:
+    # A fresh process: the base data is module-global and other tests fill it.
+    code = (
+        "import ut_notebook as ut\n"
+        "from ut_notebook.demo import data\n"
+        "client = ut.connect(demo=True)\n"
+        "assert data._BASE == {}, sorted(data._BASE)\n"
+        "df = ut.load_sessions(ut.demo.TESTS['survey'], progress=False)\n"
+        "assert list(data._BASE) == [ut.demo.TESTS['survey']], len(data._BASE)\n"
+        "sid = df['sessionId'][0]\n"
+        "assert len(ut.load_session_details([sid], progress=False)) == 1\n"
+        "print(len(data._BASE))\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "1"

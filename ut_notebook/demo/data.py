@@ -141,29 +141,41 @@ _BASE_INDEX: dict[str, tuple[str, Session]] = {}  # session id -> (test id, sess
 _BASE_LOCK = threading.Lock()
 
 
-def _ensure_base() -> None:
-    with _BASE_LOCK:
-        if _BASE:
-            return
-        index = {}
-        for test_id, spec in CATALOG.items():
-            sessions = _generate(spec)
-            _BASE[test_id] = sessions
-            index.update((s.id, (test_id, s)) for s in sessions)
-        _BASE_INDEX.update(index)
-
-
 def base_sessions(test_id: str) -> tuple[Session, ...]:
-    """The generated sessions of a test, oldest first (shared: never mutate)."""
-    _ensure_base()
-    return _BASE[test_id]
+    """The generated sessions of a test, oldest first (shared: never mutate).
+
+    Each test's sessions are generated on first use, not all up front: a demo kernel
+    that only looks at the survey never pays for the 12,150-session test."""
+    sessions = _BASE.get(test_id)
+    if sessions is not None:
+        return sessions
+    with _BASE_LOCK:
+        if test_id not in _BASE:
+            generated = _generate(CATALOG[test_id])
+            _BASE_INDEX.update((s.id, (test_id, s)) for s in generated)
+            _BASE[test_id] = generated
+        return _BASE[test_id]
+
+
+def _find_base(session_id: str) -> tuple[str, Session] | None:
+    found = _BASE_INDEX.get(session_id)
+    if found is not None:
+        return found
+    # A session of a test not generated yet (a client rarely asks for one before listing
+    # its test): generate the others, smallest first, until it turns up.
+    for test_id in sorted(CATALOG, key=lambda t: CATALOG[t].n_sessions):
+        if test_id not in _BASE:
+            base_sessions(test_id)
+            found = _BASE_INDEX.get(session_id)
+            if found is not None:
+                return found
+    return None
 
 
 class SessionStore:
     """One server's view of the sessions: base data plus that server's arrivals."""
 
     def __init__(self, seed: int = 0) -> None:
-        _ensure_base()
         self._lock = threading.RLock()
         self._own: dict[str, list[Session]] = {}  # copied-on-write lists, oldest first
         self._arrived: dict[str, tuple[str, Session]] = {}  # arrivals only
@@ -175,7 +187,7 @@ class SessionStore:
 
     def _list(self, test_id: str) -> Sequence[Session]:
         own = self._own.get(test_id)
-        return own if own is not None else _BASE[test_id]
+        return own if own is not None else base_sessions(test_id)
 
     def total(self, test_id: str) -> int:
         with self._lock:
@@ -201,7 +213,8 @@ class SessionStore:
 
     def find(self, session_id: str) -> tuple[TestSpec, Session] | None:
         with self._lock:
-            found = _BASE_INDEX.get(session_id) or self._arrived.get(session_id)
+            found = self._arrived.get(session_id)
+        found = found or _find_base(session_id)
         if found is None:
             return None
         return CATALOG[found[0]], found[1]
@@ -214,7 +227,7 @@ class SessionStore:
         with self._lock:
             items = self._own.get(test_id)
             if items is None:
-                items = self._own[test_id] = list(_BASE[test_id])
+                items = self._own[test_id] = list(base_sessions(test_id))
             start = items[-1].start_ms if items else spec.start_ms + spec.days * DAY_MS
             audiences, cum = _audiences(spec)
             new = []
