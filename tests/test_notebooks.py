@@ -86,8 +86,10 @@ def test_pick_test_id_uses_a_demo_test_in_demo_mode(client: Any) -> None:
 
 
 def test_pick_test_id_otherwise_reads_the_cell_then_the_environment_then_dotenv(
-    client: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    client: Any, server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    import ut_notebook
+    from tests.conftest import connect_to
     from ut_notebook.ui.lab import pick_test_id
 
     assert not client.demo  # connected to a simulator as if it were the real API
@@ -96,7 +98,15 @@ def test_pick_test_id_otherwise_reads_the_cell_then_the_environment_then_dotenv(
         pick_test_id("")
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("UT_TEST_ID=from-dotenv\n")
+    # Settings are read once per connect: a client keeps what it was connected with.
+    with pytest.raises(ValueError):
+        pick_test_id("")
+    connect_to(server)
     assert pick_test_id("") == "from-dotenv"
     monkeypatch.setenv("UT_TEST_ID", "from-env")
+    connect_to(server)
     assert pick_test_id("") == "from-env"
     assert pick_test_id("from-cell") == "from-cell"
+    ut_notebook.disconnect()  # not connected: read now
+    monkeypatch.setenv("UT_TEST_ID", "read-now")
+    assert pick_test_id("") == "read-now"
