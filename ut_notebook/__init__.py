@@ -28,6 +28,7 @@ from .errors import (
 from .jobs import Cancelled, Job
 from .loaders.catalog import list_tests
 from .loaders.details import SessionDetails, load_session_details
+from .loaders.quality import MalformedValuesWarning, UnreadAnswersWarning
 from .loaders.qxscores import load_qx_scores
 from .loaders.sessions import load_sessions
 from .loaders.transcripts import load_transcript, load_transcripts
@@ -46,6 +47,7 @@ __all__ = [
     "CredentialsWidget",
     "InsecureTransportError",
     "Job",
+    "MalformedValuesWarning",
     "NotConnectedError",
     "NotFoundError",
     "RateLimitError",
@@ -55,6 +57,7 @@ __all__ = [
     "Settings",
     "TruncatedResultWarning",
     "UTError",
+    "UnreadAnswersWarning",
     "VideoURL",
     "__version__",
     "charts",

@@ -43,8 +43,9 @@ class UnreadAnswersWarning(UserWarning):
 class OddValues:
     """Counts odd values per field, then warns once for all of them."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, outcome: str = "were read as missing") -> None:
         self.what = what
+        self.outcome = outcome
         self.counts: Counter[str] = Counter()
 
     def add(self, field: str, rows: int = 1) -> None:
@@ -57,7 +58,7 @@ class OddValues:
         parts = ", ".join(
             f"{name} ({n:,} row{'s' if n != 1 else ''})" for name, n in self.counts.items()
         )
-        return f"Odd values in {self.what} were read as missing: {parts}."
+        return f"Odd values in {self.what} {self.outcome}: {parts}."
 
     def warn(self, stacklevel: int = 3) -> None:
         """One :class:`MalformedValuesWarning` if anything was counted."""
