@@ -18,6 +18,7 @@ from typing import Any
 
 from . import legacy
 from .catalog import CATALOG
+from .config import SimulatorConfig
 from .data import SessionStore, iso_ms, iso_s
 from .details import nps_summary, play, qx_scores, v3_details
 from .transcript import webvtt
@@ -92,7 +93,7 @@ class Api:
         self._nps_cache: dict[tuple[str, int], list[dict[str, int]]] = {}
 
     def route(
-        self, method: str, path: str, query: dict[str, list[str]], unknown_task_types: bool
+        self, method: str, path: str, query: dict[str, list[str]], config: SimulatorConfig
     ) -> Reply:
         if len(path) > 1 and path.endswith("/"):
             path = path[:-1]
@@ -102,11 +103,11 @@ class Api:
                 if len(parts) == 3:
                     return self.session_results(query)
                 if len(parts) == 5 and parts[4] == "transcript":
-                    return self.transcript(parts[3])
+                    return self.transcript(parts[3], config)
                 if len(parts) == 5 and parts[4] == "videoDownloadUrl":
                     return self.video(parts[3])
             if parts[:3] == ["api", "v3", "sessionResults"] and len(parts) == 4:
-                return self.details(parts[3], unknown_task_types)
+                return self.details(parts[3], config)
             if parts[:3] == ["api", "v2", "testResults"] and parts[4:] == ["qxScores"]:
                 return self.qx(parts[3])
             if path == LEGACY_PREFIX + "/workspaces":
@@ -164,24 +165,31 @@ class Api:
             return None, nest_error(404, "Session not found")
         return found, None
 
-    def details(self, session_id: str, unknown_task_types: bool) -> Reply:
+    def details(self, session_id: str, config: SimulatorConfig) -> Reply:
         found, error = self._session(session_id)
         if error:
             return error
         spec, session = found
-        return json_reply(200, v3_details(play(spec, session, unknown_task_types)))
+        played = play(spec, session, config.unknown_task_types, config.help_centre_task_types)
+        doc = v3_details(
+            played,
+            answer_shapes=config.answer_shapes,
+            seed=config.seed,
+            spec_variety=config.spec_variety,
+        )
+        return json_reply(200, doc)
 
-    def transcript(self, session_id: str) -> Reply:
+    def transcript(self, session_id: str, config: SimulatorConfig) -> Reply:
         found, error = self._session(session_id)
         if error:
             return error
         spec, session = found
         if not spec.has_transcript:
             return nest_error(404, "Transcript not found")
-        text = webvtt(play(spec, session))
-        return Reply(
-            200, text.encode("utf-8"), "text/vtt; charset=utf-8", {"Accept-Ranges": "bytes"}
-        )
+        played = play(spec, session, help_centre_task_types=config.help_centre_task_types)
+        text = webvtt(played, voice_tags=config.voice_tags)
+        # As documented: text/vtt with no charset; the body is UTF-8 all the same.
+        return Reply(200, text.encode("utf-8"), "text/vtt", {"Accept-Ranges": "bytes"})
 
     def video(self, session_id: str) -> Reply:
         found, error = self._session(session_id)

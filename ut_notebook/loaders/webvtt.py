@@ -79,6 +79,19 @@ def _cue_text(lines: list[str]) -> tuple[str | None, str]:
     return speaker, "\n".join(part for part in parts if part)
 
 
+def _utf8(text: str) -> str:
+    """Undo UTF-8 read as Latin-1. WebVTT is always UTF-8, but the API sends
+    ``Content-Type: text/vtt`` without a charset, for which HTTP clients (requests) assume
+    ISO-8859-1: "crème" arrives as "crÃ¨me". Such text encodes back to Latin-1 bytes that
+    are valid UTF-8; real Latin-1 text with accents does not (its bytes are not UTF-8)."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text  # already decoded right (or not repairable): leave it
+
+
 def _special(line: str) -> bool:
     word = line.split(None, 1)[0] if line.strip() else ""
     return word in _SKIPPED_BLOCKS
@@ -90,8 +103,9 @@ def parse_webvtt(text: str | bytes) -> pd.DataFrame:
     ``text`` (tags removed, entities decoded, lines of one cue joined with newlines).
 
     ``bytes`` are decoded as UTF-8 (WebVTT is always UTF-8, whatever a
-    ``Content-Type`` says). Raises ``ValueError`` if the text is not WebVTT (it does not
-    start with ``WEBVTT``, or is not UTF-8). Odd cues -- a timing that is not one, times
+    ``Content-Type`` says), and text that was wrongly decoded as Latin-1 is repaired.
+    Raises ``ValueError`` if the text is not WebVTT (it does not start with ``WEBVTT``,
+    or is not UTF-8). Odd cues -- a timing that is not one, times
     too large to be real, lines that belong to no cue -- never raise: they are skipped,
     with ONE :class:`~ut_notebook.loaders.quality.MalformedValuesWarning` saying how many.
 
@@ -107,7 +121,7 @@ def parse_webvtt(text: str | bytes) -> pd.DataFrame:
             raise ValueError("Not a WebVTT transcript: it is not UTF-8 text.") from None
     if not isinstance(text, str):
         raise TypeError(f"parse_webvtt() takes the text of a file, not {type(text).__name__}")
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _utf8(text).lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not _HEADER.match(lines[0]):
         raise ValueError("Not a WebVTT transcript: it does not start with 'WEBVTT'.")
     odd = OddValues("the transcript", "were skipped")
