@@ -274,8 +274,8 @@ def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
 
 # -- frames from API answers ------------------------------------------------------------------
 
-# Task types the help centre lists but the OpenAPI enum lacks. SKIPPED tasks count as
-# reached and skipped whatever their response says (skip_rates counts them).
+# Task types the help centre lists but the OpenAPI enum lacks. A SKIPPED task with a
+# response counts as skipped whatever its flag says (skip_rates counts it).
 HELP_CENTRE_TASK_TYPES = ("VERBAL", "SKIPPED")
 # Beyond ~31 years a task "time" is garbage (and would overflow a Timedelta).
 _MAX_MS = 10**12
@@ -438,9 +438,9 @@ def build_details(
                     stat.typed += reading.status == "typed"
                     stat.raw += reading.status == "raw"
                     stat.keys.update(reading.keys)
-            if kind == "SKIPPED":
-                # The help centre's SKIPPED type: the participant got there and skipped it.
-                record["reached"] = record["skipped"] = True
+            if kind == "SKIPPED" and response is not None:
+                # The help centre's SKIPPED type: reached, and skipped whatever the flag says.
+                record["skipped"] = True
             tasks.append(record)
         for position, group in enumerate(_list(body.get("taskGroups"), odd, "taskGroups"), 1):
             if not isinstance(group, Mapping):
