@@ -37,9 +37,9 @@ CUE_SCHEMA = {
     "text": "string",
 }
 
-# hh:mm:ss.ttt or mm:ss.ttt (hours optional in WebVTT). At most 12 digits of hours:
-# longer runs are garbage, and int() of thousands of digits raises.
-_STAMP = r"(?:(\d{1,12}):)?([0-5]?\d):([0-5]?\d)[.,](\d{1,3})"
+# hh:mm:ss.ttt or mm:ss.ttt (hours optional in WebVTT). At most 20 digits of hours
+# (then checked against _MAX_MS): int() of thousands of digits raises.
+_STAMP = r"(?:(\d{1,20}):)?([0-5]?\d):([0-5]?\d)[.,](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_STAMP}\s+-->\s+{_STAMP}(?:[ \t].*)?$")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>")
 _TAG = re.compile(r"</?[^>]*>")
