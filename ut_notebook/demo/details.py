@@ -300,7 +300,7 @@ def v3_details(
         "tasks": tasks,
     }
     if variety is not None:
-        for key, share in (("audienceId", 0.03), ("testPlanId", 0.02)):
+        for key, share in (("sessionId", 0.02), ("audienceId", 0.03), ("testPlanId", 0.02)):
             if variety.random() < share:
                 doc[key] = None
         participant = doc["sessionParticipant"]
