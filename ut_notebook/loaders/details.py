@@ -391,7 +391,8 @@ def build_details(
             kind = _text(item.get("type"), odd, "demographicsInfo[].type")
             value = _text(item.get("value"), odd, "demographicsInfo[].value")
             column = _demographic_column(code)
-            codes.setdefault(column, kind)
+            if column not in codes or kind == MULTIPLE:
+                codes[column] = kind  # one MULTIPLE answer makes the column multi-select
             row[column] = value
             values: list[Any] = [value]
             if kind == MULTIPLE and isinstance(value, str):
