@@ -317,3 +317,28 @@ def test_ambiguous_shapes_leave_typed_columns_empty(
     assert json.loads(row["rawAnswer"]) == answer
     report = details.answer_report()
     assert report["rawOnly"].tolist() == [1] and report["typed"].tolist() == [0]
+
+
+def test_every_demographic_field_may_be_null() -> None:
+    items = [
+        {"id": "q-1", "code": None, "label": None, "value": "Yes", "type": None},
+        {"id": None, "code": None, "label": None, "value": None, "type": None},
+        {"id": None, "code": "INTERESTS", "label": "?", "value": "A, B", "type": "UNRECOGNIZED"},
+        {"code": "INTERESTS", "value": "C, D", "type": "DEMOGRAPHIC_QUESTION_TYPE_MULTIPLE"},
+    ]
+    docs = {
+        "a": {"sessionParticipant": {"participantId": None, "demographicsInfo": items[:3]}},
+        "b": {"sessionParticipant": {"participantId": "p", "demographicsInfo": items[3:]}},
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        details = build_details(["a", "b"], docs)
+    people = details.participants
+    assert list(people.columns)[4:] == ["q-1", "UNKNOWN", "INTERESTS"]  # code, else id
+    assert people["participantId"].isna().tolist() == [True, False]
+    assert str(people["INTERESTS"].dtype) == "string"  # one session says multi-select
+    demo = details.demographics
+    # An UNRECOGNIZED type is not split; a MULTIPLE one is.
+    assert demo.loc[demo["sessionId"] == "a", "value"].astype(object).tolist()[2] == "A, B"
+    assert demo.loc[demo["sessionId"] == "b", "value"].astype(str).tolist() == ["C", "D"]
+    assert demo["label"].isna().sum() == 4 and demo["type"].isna().sum() == 2
