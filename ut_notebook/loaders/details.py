@@ -150,7 +150,11 @@ class SessionDetails:
         tasks: long -- one row per session and task: ``taskId``, ``position``,
             ``text``, ``type``, ``reached``, ``skipped``, ``startOffset``/``endOffset``
             (since the session started) and ``duration`` (Timedelta), the answer
-            normalised per type (see :mod:`ut_notebook.loaders.answers`) and ``rawAnswer``.
+            normalised per type (see :mod:`ut_notebook.loaders.answers`; the documented
+            ``multiSelect``, ``randomizedOptions``, ``maxLimit``, ``prototypeUrl``,
+            ``figmaPrototypeTitle``, ``figmaPrototypeDisplaySetting`` included) and
+            ``rawAnswer``. Types the spec lacks (``VERBAL``, ``SKIPPED``, ...) keep
+            their rows; :meth:`answer_report` says what could be read.
         task_groups: ``sessionId``, ``taskGroupId``, ``position``, ``type``
             (QX_SCORE, BALANCED_COMPARISON...), ``qxScore``, ``sequence`` and
             ``rawResponse``.
