@@ -55,7 +55,7 @@ def test_rate_snapshot_reads_the_servers_window(make_server: Any) -> None:
 
 def test_every_warning_and_named_helper_is_exported() -> None:
     for name in (
-        "APIConnectionError", "ConfigError", "IncompleteResultWarning", "OddValuesWarning",
+        "APIConnectionError", "ConfigError", "IncompleteResultWarning", "MalformedValuesWarning",
         "FailedSessionsWarning", "MissingSessionsWarning", "TruncatedResultWarning",
         "CacheWarning", "list_workspaces", "current_client", "RateSnapshot", "Cancelled",
     ):  # fmt: skip

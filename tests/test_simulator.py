@@ -123,6 +123,16 @@ def client(shared: DemoServer) -> Client:
     return Client(shared)
 
 
+@pytest.fixture(scope="module")
+def guessed() -> Iterator[Client]:
+    """A client of a server that sends the guessed answer shapes (docs/simulator.md),
+    with no nulls beyond the plan's and transcripts with voice tags: the tests below
+    check the simulated data itself. The other shapes: test_fidelity.py."""
+    config = {"answer_shapes": "guessed", "spec_variety": False, "voice_tags": True}
+    with DemoServer(rate_limit=100_000, **config) as server:
+        yield Client(server)
+
+
 # --- tokens --------------------------------------------------------------------------
 
 
@@ -613,15 +623,18 @@ def _check_answers(details: dict[str, Any]) -> None:
         if response is None:
             continue
         assert 0 <= response["startTimeMs"] <= response["endTimeMs"]
-        if response["skipped"]:
+        if response["skipped"] or task["type"] == "VERBAL":
+            # VERBAL (a help-centre type) has no answer container: its words are spoken.
             assert response["answer"] is None
             continue
+        assert task["type"] != "SKIPPED"  # always skipped
         answer = response["answer"]
         assert set(answer) == set(ANSWER_KEYS.values())
         assert [k for k, v in answer.items() if v is not None] == [ANSWER_KEYS[task["type"]]]
 
 
-def test_survey_details(client: Client) -> None:
+def test_survey_details(guessed: Client) -> None:
+    client = guessed
     sessions = _details(client, "survey", 40)
     plans = {tuple(t["uuid"] for t in d["tasks"]) for d in sessions}
     assert len(plans) == 1  # the same task uuids in every session of the test
@@ -667,7 +680,8 @@ def test_survey_details(client: Client) -> None:
     assert len(answers) > 3  # answers vary per session
 
 
-def test_demographics(client: Client) -> None:
+def test_demographics(guessed: Client) -> None:
+    client = guessed
     details = _details(client, "survey", 30)
     codes = [d["code"] for d in details[0]["sessionParticipant"]["demographicsInfo"]]
     assert {
@@ -691,7 +705,8 @@ def test_demographics(client: Client) -> None:
     assert any(v and ", " in v for v in multi_values)
 
 
-def test_interaction_details_have_qx_groups(client: Client) -> None:
+def test_interaction_details_have_qx_groups(guessed: Client) -> None:
+    client = guessed
     details = _details(client, "interaction", 20)
     sequences = set()
     for d in details:
@@ -703,7 +718,7 @@ def test_interaction_details_have_qx_groups(client: Client) -> None:
                 assert 0 <= g["response"]["score"] <= 100
             if g["type"] == "BALANCED_COMPARISON" and g["response"] is not None:
                 sequences.add(g["response"]["sequence"])
-        assert {t["type"] for t in d["tasks"]} == {"URL", "RATING_SCALE"}
+        assert {t["type"] for t in d["tasks"]} == {"URL", "RATING_SCALE", "VERBAL", "SKIPPED"}
         for t in d["tasks"]:
             if t["type"] == "URL" and t["response"] and t["response"]["answer"]:
                 assert t["response"]["answer"]["url"]["url"].startswith("https://")
@@ -711,7 +726,8 @@ def test_interaction_details_have_qx_groups(client: Client) -> None:
     assert sequences == {"AB", "BA"}
 
 
-def test_think_out_loud_details(client: Client) -> None:
+def test_think_out_loud_details(guessed: Client) -> None:
+    client = guessed
     for d in _details(client, "think_out_loud", 10):
         _check_answers(d)
         assert {"WRITTEN", "BLANK", "URL"} <= {t["type"] for t in d["tasks"]}
@@ -761,7 +777,8 @@ def test_session_endpoints_404_and_400(client: Client) -> None:
 # --- transcript, video, QX scores ----------------------------------------------------------
 
 
-def test_transcripts(client: Client) -> None:
+def test_transcripts(guessed: Client) -> None:
+    client = guessed
     speakers = Counter()
     for s in client.page("think_out_loud", limit=36)["sessions"]:
         reply = client.get(f"{SESSIONS}/{s['sessionId']}/transcript")

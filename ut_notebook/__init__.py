@@ -43,11 +43,12 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from .api.scheduler import RateSnapshot
     from .api.settings import Settings, load_settings
     from .cache import CacheWarning, clear_cache
-    from .frames import OddValuesWarning
+    from .frames import MalformedValuesWarning
     from .jobs import Cancelled, Job
     from .loaders.catalog import list_tests, list_workspaces
     from .loaders.details import SessionDetails, load_session_details
     from .loaders.per_session import FailedSessionsWarning, MissingSessionsWarning
+    from .loaders.quality import UnreadAnswersWarning
     from .loaders.qxscores import load_qx_scores
     from .loaders.sessions import load_sessions
     from .loaders.transcripts import load_transcript, load_transcripts
@@ -70,7 +71,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "load_settings": (".api.settings", "load_settings"),
     "CacheWarning": (".cache", "CacheWarning"),
     "clear_cache": (".cache", "clear_cache"),
-    "OddValuesWarning": (".frames", "OddValuesWarning"),
+    "MalformedValuesWarning": (".frames", "MalformedValuesWarning"),
+    "UnreadAnswersWarning": (".loaders.quality", "UnreadAnswersWarning"),
     "Cancelled": (".jobs", "Cancelled"),
     "Job": (".jobs", "Job"),
     "list_tests": (".loaders.catalog", "list_tests"),
@@ -110,10 +112,10 @@ __all__ = [
     "IncompleteResultWarning",
     "InsecureTransportError",
     "Job",
+    "MalformedValuesWarning",
     "MissingSessionsWarning",
     "NotConnectedError",
     "NotFoundError",
-    "OddValuesWarning",
     "RateLimitError",
     "RateSnapshot",
     "RetryPolicy",
@@ -121,6 +123,7 @@ __all__ = [
     "Settings",
     "TruncatedResultWarning",
     "UTError",
+    "UnreadAnswersWarning",
     "VideoURL",
     "__version__",
     "charts",

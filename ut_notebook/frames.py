@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["DURATION", "UTC_DATETIME", "OddValuesWarning", "Schema", "typed_frame"]
+__all__ = ["DURATION", "UTC_DATETIME", "MalformedValuesWarning", "Schema", "typed_frame"]
 
 UTC_DATETIME = "datetime64[ns, UTC]"
 DURATION = "timedelta64[ns]"
@@ -28,10 +28,10 @@ DURATION = "timedelta64[ns]"
 Schema = Mapping[str, str]
 
 
-class OddValuesWarning(UserWarning):
-    """Some values of a column could not be read as its type (a date that is not ISO
-    8601 or out of range, a number that is not a number): they became missing values.
-    The message names the column and how many rows."""
+class MalformedValuesWarning(UserWarning):
+    """The API sent values of the wrong type or out of range (a date that is not ISO
+    8601, a number that is not a number): they were read as missing (NaT / ``<NA>``).
+    The message names each field and how many rows."""
 
 
 def _convert_all(values: pd.Series, dtype: str) -> pd.Series:
@@ -60,7 +60,7 @@ def _readable(value: Any, dtype: str) -> bool:
 
 def _convert(values: pd.Series, dtype: str, name: str = "") -> pd.Series:
     """``values`` as ``dtype``; values that cannot be read become missing, with one
-    :class:`OddValuesWarning` naming the column and how many rows."""
+    :class:`MalformedValuesWarning` naming the column and how many rows."""
     try:
         return _convert_all(values, dtype)
     except (ValueError, TypeError, OverflowError, ArithmeticError):
@@ -71,7 +71,7 @@ def _convert(values: pd.Series, dtype: str, name: str = "") -> pd.Series:
         f"{odd:,} value(s) of {name or 'a column'!r} could not be read as {dtype} and are "
         "left missing; the API may have sent something new. Please report it (without "
         "credentials) if it persists.",
-        OddValuesWarning,
+        MalformedValuesWarning,
         stacklevel=4,
     )
     return _convert_all(values.where(keep, None), dtype)
@@ -82,7 +82,7 @@ def typed_frame(records: Iterable[Mapping[str, Any]], schema: Schema) -> pd.Data
 
     Missing keys become missing values; extra keys are dropped; records that are not
     objects are skipped; values that cannot be read as their column's type become
-    missing values (with one :class:`OddValuesWarning` per column).
+    missing values (with one :class:`MalformedValuesWarning` per column).
     """
     rows = [row for row in records if isinstance(row, Mapping)]
     data = {name: pd.Series([row.get(name) for row in rows], dtype="object") for name in schema}

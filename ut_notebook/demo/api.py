@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import legacy, studies
 from .catalog import CATALOG
 from .clips import clips_json, session_video
+from .config import SimulatorConfig
 from .data import SessionStore, iso_ms, iso_s
 from .details import nps_summary, play, qx_scores, v3_details
 from .reels import reel_by_token, reels_json, reels_of
@@ -105,12 +106,7 @@ class Api:
         self._polls: dict[str, int] = {}
 
     def route(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, list[str]],
-        unknown_task_types: bool,
-        generating_polls: int | None = None,
+        self, method: str, path: str, query: dict[str, list[str]], config: SimulatorConfig
     ) -> Reply:
         if len(path) > 1 and path.endswith("/"):
             path = path[:-1]
@@ -120,22 +116,22 @@ class Api:
                 if len(parts) == 3:
                     return self.session_results(query)
                 if len(parts) == 5 and parts[4] == "transcript":
-                    return self.transcript(parts[3])
+                    return self.transcript(parts[3], config)
                 if len(parts) == 5 and parts[4] == "videoDownloadUrl":
                     return self.video(parts[3])
                 if len(parts) == 5 and parts[4] == "clips":
                     return self.clips(parts[3])
                 if len(parts) == 6 and parts[4] == "clips":
-                    return self.clip(parts[3], parts[5], generating_polls)
+                    return self.clip(parts[3], parts[5], config.generating_polls)
             if parts[:3] == ["api", "v3", "sessionResults"] and len(parts) == 4:
-                return self.details(parts[3], unknown_task_types)
+                return self.details(parts[3], config)
             if parts[:3] == ["api", "v2", "testResults"] and parts[4:] == ["qxScores"]:
                 return self.qx(parts[3])
             if parts[:3] == ["api", "v2", "testResults"] and parts[4:5] == ["highlightreels"]:
                 if len(parts) == 5:
                     return self.reels(parts[3])
                 if len(parts) == 6:
-                    return self.reel(parts[3], parts[5], generating_polls)
+                    return self.reel(parts[3], parts[5], config.generating_polls)
             if path == LEGACY_PREFIX + "/workspaces":
                 return json_reply(200, legacy.workspaces())
             if parts[:4] == ["usertesting", "api", "v1", "workspaces"] and len(parts) == 5:
@@ -201,24 +197,31 @@ class Api:
             return None, nest_error(404, "Session not found")
         return found, None
 
-    def details(self, session_id: str, unknown_task_types: bool) -> Reply:
+    def details(self, session_id: str, config: SimulatorConfig) -> Reply:
         found, error = self._session(session_id)
         if error:
             return error
         spec, session = found
-        return json_reply(200, v3_details(play(spec, session, unknown_task_types)))
+        played = play(spec, session, config.unknown_task_types, config.help_centre_task_types)
+        doc = v3_details(
+            played,
+            answer_shapes=config.answer_shapes,
+            seed=config.seed,
+            spec_variety=config.spec_variety,
+        )
+        return json_reply(200, doc)
 
-    def transcript(self, session_id: str) -> Reply:
+    def transcript(self, session_id: str, config: SimulatorConfig) -> Reply:
         found, error = self._session(session_id)
         if error:
             return error
         spec, session = found
         if not spec.has_transcript:
             return nest_error(404, "Transcript not found")
-        text = webvtt(play(spec, session))
-        return Reply(
-            200, text.encode("utf-8"), "text/vtt; charset=utf-8", {"Accept-Ranges": "bytes"}
-        )
+        played = play(spec, session, help_centre_task_types=config.help_centre_task_types)
+        text = webvtt(played, voice_tags=config.voice_tags)
+        # As documented: text/vtt with no charset; the body is UTF-8 all the same.
+        return Reply(200, text.encode("utf-8"), "text/vtt", {"Accept-Ranges": "bytes"})
 
     def video(self, session_id: str) -> Reply:
         found, error = self._session(session_id)

@@ -26,6 +26,7 @@ TOKEN_PATH_V2 = "/oauth2/aus1p3vtd8vtm4Bxv0h8/v1/token"
 TOKEN_SCOPES = {TOKEN_PATH: "public_api.read", TOKEN_PATH_V2: "studies:read"}
 
 FAULT_KINDS = ("503", "502", "drop")
+ANSWER_SHAPES = ("guessed", "alternate", "mixed", "ambiguous")  # see shapes.py
 
 
 @dataclass
@@ -52,6 +53,11 @@ class SimulatorConfig:
     revoke_tokens_every: int | None = None
     unknown_task_types: bool = False
     generating_polls: int | None = None
+    # Fidelity to what is documented (docs/API_FIDELITY.md), not to our guesses:
+    answer_shapes: str = "mixed"  # see demo/shapes.py
+    voice_tags: bool = False  # transcripts with cue numbers and <v Speaker> tags
+    help_centre_task_types: bool = True  # VERBAL and SKIPPED tasks
+    spec_variety: bool = True  # nulls, UNRECOGNIZED and float times where the spec allows
 
     def __post_init__(self) -> None:
         self.fault_kinds = tuple(self.fault_kinds)
@@ -77,6 +83,8 @@ class SimulatorConfig:
             problems.append("revoke_tokens_every must be None or at least 1")
         if self.generating_polls is not None and self.generating_polls < 0:
             problems.append("generating_polls must be None or not negative")
+        if self.answer_shapes not in ANSWER_SHAPES:
+            problems.append(f"answer_shapes must be one of {ANSWER_SHAPES}")
         if problems:
             raise ValueError("invalid SimulatorConfig: " + "; ".join(problems))
 

@@ -15,7 +15,8 @@ from typing import Any
 from .answers import answer_object, task_answer, task_rng
 from .catalog import TestSpec, stable_uuid
 from .data import Session, session_duration_ms
-from .plans import CARD_SORT, PLANS, QX_GROUPS, TaskDef, task_uuid
+from .plans import CARD_SORT, HELP_CENTRE_TASKS, PLANS, QX_GROUPS, TaskDef, task_uuid
+from .shapes import session_shape, shaped
 
 __all__ = ["Play", "TaskPlay", "group_uuid", "nps_summary", "play", "qx_scores", "v3_details"]
 
@@ -105,8 +106,17 @@ def _mood(session_id: str) -> float:
     return random.Random(f"ut-demo:session:{session_id}").gauss(0, 1)
 
 
-def play(spec: TestSpec, session: Session, unknown_task_types: bool = False) -> Play:
-    """Replay a session: same id, same answers and timings, every time."""
+def play(
+    spec: TestSpec,
+    session: Session,
+    unknown_task_types: bool = False,
+    help_centre_task_types: bool = False,
+) -> Play:
+    """Replay a session: same id, same answers and timings, every time.
+
+    ``help_centre_task_types`` appends a VERBAL and a SKIPPED task (types the help
+    centre lists but the OpenAPI enum lacks); ``unknown_task_types`` then a CARD_SORT.
+    """
     rng = random.Random(f"ut-demo:session:{session.id}")
     mood = rng.gauss(0, 1)  # first draw: _mood() relies on it
     virtual = session_duration_ms(spec.plan, rng)
@@ -148,6 +158,18 @@ def play(spec: TestSpec, session: Session, unknown_task_types: bool = False) -> 
         if start is None:
             skipped, payload = False, None
         tasks.append(TaskPlay(task, tid, start, end, skipped, payload))
+
+    if help_centre_task_types:
+        for extra in HELP_CENTRE_TASKS:
+            tid = task_uuid(spec.id, extra.key)
+            last_end = max((tp.end_ms for tp in tasks if tp.end_ms is not None), default=None)
+            if last_end is None or session.status != "COMPLETE":
+                tasks.append(TaskPlay(extra, tid, None, None, False, None))
+                continue
+            start = min(last_end + 1500, max(last_end, total - 2000))
+            skipped = extra.skip >= 1.0
+            end = start if skipped else max(start + 1000, min(start + 30_000, total - 1000))
+            tasks.append(TaskPlay(extra, tid, start, end, skipped, None))
 
     if unknown_task_types:
         tid = task_uuid(spec.id, CARD_SORT.key)
@@ -198,9 +220,39 @@ def _norm(rating: dict[str, Any]) -> float:
     )
 
 
-def v3_details(p: Play) -> dict[str, Any]:
-    """The ``SessionResultsV3ResponseDto`` of a played session."""
+def _varied_demographics(items: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
+    """Nulls and UNRECOGNIZED where DemographicInfoDto allows them (single-choice
+    questions only: a multi-select type must stay known to be split)."""
+    out = []
+    for item in items:
+        item = dict(item)
+        if rng.random() < 0.05:
+            item["id"] = None
+        if rng.random() < 0.03:
+            item["label"] = None
+        if item["type"] != _TYPES["M"]:
+            draw = rng.random()
+            if draw < 0.02:
+                item["type"] = None
+            elif draw < 0.04:
+                item["type"] = "UNRECOGNIZED"
+        out.append(item)
+    return out
+
+
+def v3_details(
+    p: Play, *, answer_shapes: str = "guessed", seed: int = 0, spec_variety: bool = False
+) -> dict[str, Any]:
+    """The ``SessionResultsV3ResponseDto`` of a played session.
+
+    ``answer_shapes`` picks the shape of the answer objects (see :mod:`.shapes`);
+    ``spec_variety`` uses the latitude the spec gives: nullable fields sometimes null,
+    ``UNRECOGNIZED`` demographic types, task times with a fraction of a millisecond.
+    """
     spec = p.spec
+    shape = session_shape(answer_shapes, seed, p.session.id)
+    variety = random.Random(f"ut-demo:variety:{p.session.id}") if spec_variety else None
+    fraction = variety.choice((0.0, 0.25, 0.5)) if variety else 0.0
     groups: list[dict[str, Any]] = []
     if spec.plan == "interaction":
         for key in QX_GROUPS:
@@ -223,16 +275,20 @@ def v3_details(p: Play) -> dict[str, Any]:
     for tp in p.tasks:
         response = None
         if tp.reached:
+            answer = None
+            if tp.payload is not None:
+                answer = answer_object(tp.task.type, shaped(tp.task.type, tp.payload, shape))
             response = {
-                "startTimeMs": tp.start_ms,
-                "endTimeMs": tp.end_ms,
+                # The spec says "number": floats are allowed, so some sessions send them.
+                "startTimeMs": tp.start_ms + fraction if fraction else tp.start_ms,
+                "endTimeMs": tp.end_ms + fraction if fraction else tp.end_ms,
                 "skipped": tp.skipped,
-                "answer": None if tp.payload is None else answer_object(tp.task.type, tp.payload),
+                "answer": answer,
             }
         tasks.append(
             {"uuid": tp.uuid, "text": tp.task.text, "type": tp.task.type, "response": response}
         )
-    return {
+    doc = {
         "sessionId": p.session.id,
         "audienceId": p.session.audience_id,
         "testPlanId": stable_uuid("test-plan", spec.id),
@@ -243,6 +299,15 @@ def v3_details(p: Play) -> dict[str, Any]:
         "taskGroups": groups,
         "tasks": tasks,
     }
+    if variety is not None:
+        for key, share in (("sessionId", 0.02), ("audienceId", 0.03), ("testPlanId", 0.02)):
+            if variety.random() < share:
+                doc[key] = None
+        participant = doc["sessionParticipant"]
+        if variety.random() < 0.02:
+            participant["participantId"] = None
+        participant["demographicsInfo"] = _varied_demographics(p.demographics, variety)
+    return doc
 
 
 def qx_scores(spec: TestSpec, sessions: list[Session]) -> dict[str, Any]:

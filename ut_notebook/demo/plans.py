@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "ANSWER_KEYS",
     "CARD_SORT",
+    "HELP_CENTRE_TASKS",
     "PLANS",
     "QX_GROUPS",
     "WRITTEN",
@@ -322,6 +323,27 @@ CARD_SORT = TaskDef(
     skip=0.0,
 )
 
+# Task types the help centre lists but the OpenAPI enum lacks, added at the end of every
+# plan while SimulatorConfig.help_centre_task_types is on. Neither has an answer
+# container: a VERBAL task answers with a null answer (the words are in the
+# transcript), a SKIPPED task is always skipped.
+VERBAL = TaskDef(
+    "verbal",
+    "VERBAL",
+    "Tell us, out loud, what you would cook with this week's deals.",
+    {"speech": "verbal"},
+    weight=1.0,
+    skip=0.0,
+)
+SKIPPED = TaskDef(
+    "skipped",
+    "SKIPPED",
+    "Rate your last delivery (shown to delivery customers only).",
+    weight=0.0,
+    skip=1.0,
+)
+HELP_CENTRE_TASKS = (VERBAL, SKIPPED)
+
 # Written answers by topic and mood (negative, neutral, positive).
 WRITTEN: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "improve": (
@@ -409,6 +431,12 @@ SPEECH: dict[str, tuple[str, ...]] = {
         "Entering my zip code... 60614.",
         "Okay so it's $4.99, or free over $35.",
         "I still don't see it anywhere, hmm.",
+    ),
+    # Not ASCII on purpose: transcripts are UTF-8 whatever their Content-Type says.
+    "verbal": (
+        "Probably a crème brûlée, the custard looked cheap this week.",
+        "Maybe a jalapeño chili – café-style, with the fresh coriander.",
+        "Crêpes on Sunday, they had the crème fraîche on offer.",
     ),
     "final": (
         "Overall it was pretty easy to use.",

@@ -366,9 +366,7 @@ class DemoServer:
                 )
                 reply.headers["Retry-After"] = str(quota.reset)
                 return _with_headers(reply, quota)
-            reply = self._api.route(
-                method, path, query, config.unknown_task_types, config.generating_polls
-            )
+            reply = self._api.route(method, path, query, config)
             if reply.arrivals_test and config.arrivals_per_request:
                 self._store.add(reply.arrivals_test, config.arrivals_per_request)
             return _with_headers(reply, quota)

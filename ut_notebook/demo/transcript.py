@@ -1,7 +1,12 @@
-"""WebVTT transcripts of think-out-loud sessions, with ``<v Speaker>`` voice tags."""
+"""WebVTT transcripts of think-out-loud sessions.
+
+As documented, cues are bare by default: a timing line and the text, no cue numbers, no
+voice tags. ``voice_tags=True`` numbers the cues and marks who speaks (``<v Moderator>``).
+"""
 
 from __future__ import annotations
 
+import html
 import random
 
 from .details import Play
@@ -17,7 +22,7 @@ def _stamp(ms: int) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
-def webvtt(p: Play) -> str:
+def webvtt(p: Play, *, voice_tags: bool = False) -> str:
     """The transcript: cues within each reached, unskipped task, in time order."""
     rng = random.Random(f"ut-demo:transcript:{p.session.id}")
     cues: list[tuple[int, int, str, str]] = []
@@ -43,5 +48,9 @@ def webvtt(p: Play) -> str:
             cues.append((cue_start, max(cue_end, cue_start + 500), who, text))
     out = ["WEBVTT", ""]
     for n, (start, end, who, text) in enumerate(cues, 1):
-        out += [str(n), f"{_stamp(start)} --> {_stamp(end)}", f"<v {who}>{text}", ""]
+        timing = f"{_stamp(start)} --> {_stamp(end)}"
+        if voice_tags:
+            out += [str(n), timing, f"<v {who}>{html.escape(text, quote=False)}", ""]
+        else:
+            out += [timing, html.escape(text, quote=False), ""]
     return "\n".join(out) + ("" if cues else "\n")

@@ -15,9 +15,12 @@ makes no request for them, and a load after new sessions arrived fetches only th
 from __future__ import annotations
 
 import json
+import math
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -27,7 +30,7 @@ from ..api.client import Client
 from ..api.scheduler import WaitCallback
 from ..frames import DURATION, typed_frame
 from ..jobs import Job, LoadStatus
-from .answers import ANSWER_SCHEMA, normalise_answer
+from .answers import ANSWER_KEYS, ANSWER_SCHEMA, read_answer
 from .per_session import (
     BadAnswer,
     MissingSessionsWarning,
@@ -35,16 +38,21 @@ from .per_session import (
     Resource,
     load_per_session,
 )
+from .quality import REPORT_WHERE, MalformedValuesWarning, OddValues, UnreadAnswersWarning
 
 __all__ = [
+    "ANSWER_REPORT_SCHEMA",
     "DEMOGRAPHICS_SCHEMA",
     "PARTICIPANT_SCHEMA",
     "TASK_GROUP_SCHEMA",
     "TASK_SCHEMA",
+    "MalformedValuesWarning",
     "MissingSessionsWarning",
     "SessionDetails",
+    "UnreadAnswersWarning",
     "build_details",
     "load_session_details",
+    "validate_details",
 ]
 
 DETAILS_PATH = "/api/v3/sessionResults/{}"
@@ -83,6 +91,13 @@ TASK_GROUP_SCHEMA = {
     "qxScore": "Float64",
     "sequence": "category",
     "rawResponse": "string",
+}
+ANSWER_REPORT_SCHEMA = {
+    "type": "string",
+    "answers": "Int64",
+    "typed": "Int64",
+    "rawOnly": "Int64",
+    "keys": "string",
 }
 MULTIPLE = "DEMOGRAPHIC_QUESTION_TYPE_MULTIPLE"
 
@@ -135,7 +150,11 @@ class SessionDetails:
         tasks: long -- one row per session and task: ``taskId``, ``position``,
             ``text``, ``type``, ``reached``, ``skipped``, ``startOffset``/``endOffset``
             (since the session started) and ``duration`` (Timedelta), the answer
-            normalised per type (see :mod:`ut_notebook.loaders.answers`) and ``rawAnswer``.
+            normalised per type (see :mod:`ut_notebook.loaders.answers`; the documented
+            ``multiSelect``, ``randomizedOptions``, ``maxLimit``, ``prototypeUrl``,
+            ``figmaPrototypeTitle``, ``figmaPrototypeDisplaySetting`` included) and
+            ``rawAnswer``. Types the spec lacks (``VERBAL``, ``SKIPPED``, ...) keep
+            their rows; :meth:`answer_report` says what could be read.
         task_groups: ``sessionId``, ``taskGroupId``, ``position``, ``type``
             (QX_SCORE, BALANCED_COMPARISON...), ``qxScore``, ``sequence`` and
             ``rawResponse``.
@@ -152,6 +171,8 @@ class SessionDetails:
     missing: list[str] = field(default_factory=list)
     raw: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     attrs: dict[str, Any] = field(default_factory=dict)
+    # Per task type: how its answers were read (see answer_report()).
+    answers_read: dict[str, Any] = field(default_factory=dict, repr=False)
 
     FRAMES = ("participants", "demographics", "tasks", "task_groups")
 
@@ -177,6 +198,31 @@ class SessionDetails:
             and list(getattr(self, name).dtypes) == list(getattr(other, name).dtypes)
             for name in self.FRAMES
         )
+
+    def answer_report(self) -> pd.DataFrame:
+        """Per task type, how the answers were read: ``answers`` (tasks with an
+        answer), ``typed`` (read into typed columns), ``rawOnly`` (shape not understood:
+        only in ``rawAnswer``) and ``keys`` (the inner keys seen, as ``container.key``).
+
+        Most inner keys of the API's answers are not documented (docs/API_FIDELITY.md):
+        a ``rawOnly`` count above 0 means the API sends a shape this version does not
+        read -- please report the row (it holds no participant data).
+
+        >>> details.answer_report()                                     # doctest: +SKIP
+                   type  answers  typed  rawOnly                  keys
+        0           NPS       36     36        0             nps.score
+        """
+        rows = [
+            {
+                "type": kind,
+                "answers": stat.answers,
+                "typed": stat.typed,
+                "rawOnly": stat.raw,
+                "keys": ", ".join(sorted(stat.keys)),
+            }
+            for kind, stat in self.answers_read.items()
+        ]
+        return typed_frame(rows, ANSWER_REPORT_SCHEMA)
 
     # -- export ---------------------------------------------------------------------------
 
@@ -232,93 +278,199 @@ def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
 
 # -- frames from API answers ------------------------------------------------------------------
 
+# Task types the help centre lists but the OpenAPI enum lacks. A SKIPPED task with a
+# response counts as skipped whatever its flag says (skip_rates counts it).
+HELP_CENTRE_TASK_TYPES = ("VERBAL", "SKIPPED")
+# Beyond ~31 years a task "time" is garbage (and would overflow a Timedelta).
+_MAX_MS = 10**12
+# Keys that name dates: if the API ever adds some, they must be ISO 8601.
+_DATE_KEY = re.compile(r"(?:At|Date)$")
 
-def _ms(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+
+def _ms(value: Any, odd: OddValues, name: str) -> float | None:
+    """Milliseconds as a float; odd values (not a number, infinite, absurd) count in
+    ``odd`` and read as missing."""
+    if value is None:
         return None
-    return float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) <= _MAX_MS:
+            return float(value)
+    elif isinstance(value, float) and math.isfinite(value) and abs(value) <= _MAX_MS:
+        return value
+    odd.add(name)
+    return None
+
+
+def _text(value: Any, odd: OddValues, name: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    odd.add(name)
+    return None
+
+
+def _flag(value: Any, odd: OddValues, name: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    odd.add(name)
+    return None
+
+
+def _list(value: Any, odd: OddValues, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    odd.add(name)
+    return []
+
+
+@dataclass
+class _AnswerStats:
+    answers: int = 0
+    typed: int = 0
+    raw: int = 0
+    keys: set[str] = field(default_factory=set)
+
+
+def _demographic_column(code: str) -> str:
+    # A code that is also a participants column (say "sessionId") must not overwrite it.
+    return f"{code} (demographic)" if code in PARTICIPANT_SCHEMA else code
 
 
 def build_details(
-    ids: Iterable[str], raw: Mapping[str, Mapping[str, Any]], *, attrs: Mapping[str, Any] = ()
+    ids: Iterable[str], raw: Mapping[str, Any], *, attrs: Mapping[str, Any] = ()
 ) -> SessionDetails:
     """The four frames from v3 session detail answers, sessions in the order of ``ids``
-    (ids without an answer in ``raw`` are skipped)."""
+    (ids without an answer in ``raw`` are skipped).
+
+    Never raises on odd values: a value of the wrong type or out of range reads as
+    NaT/``<NA>``, and ONE :class:`MalformedValuesWarning` names each field and how many
+    rows. Answers whose shape is not understood keep only ``rawAnswer``, and ONE
+    :class:`UnreadAnswersWarning` names their task types (see
+    :meth:`SessionDetails.answer_report`). Neither warns for a partial snapshot
+    (``attrs["partial"]``): the final result does.
+
+    >>> doc = {"tasks": [{"uuid": "t", "type": "NPS", "text": "Recommend?",
+    ...        "response": {"startTimeMs": 1000, "endTimeMs": 4500.5, "skipped": False,
+    ...                     "answer": {"nps": {"score": 9}}}}]}
+    >>> details = build_details(["s1"], {"s1": doc})
+    >>> int(details.tasks.loc[0, "nps"]), details.tasks.loc[0, "duration"]
+    (9, Timedelta('0 days 00:00:03.500500'))
+    """
     participants: list[dict[str, Any]] = []
     demographics: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []
     groups: list[dict[str, Any]] = []
-    codes: dict[str, str] = {}  # code -> type, in order of first appearance
+    codes: dict[str, str | None] = {}  # column -> type, in order of first appearance
     kept: dict[str, dict[str, Any]] = {}
+    stats: dict[str, _AnswerStats] = {}
+    odd = OddValues("session details")
     for sid in ids:
         body = raw.get(sid)
         if body is None:
             continue
+        if not isinstance(body, Mapping):
+            odd.add("(body is not an object)")
+            participants.append({"sessionId": sid})
+            continue
         kept[sid] = dict(body)
-        participant = body.get("sessionParticipant") or {}
+        participant = body.get("sessionParticipant")
+        if participant is not None and not isinstance(participant, Mapping):
+            odd.add("sessionParticipant")
+        if not isinstance(participant, Mapping):
+            participant = {}
         row: dict[str, Any] = {
             "sessionId": sid,
-            "participantId": participant.get("participantId"),
-            "audienceId": body.get("audienceId"),
-            "testPlanId": body.get("testPlanId"),
+            "participantId": _text(participant.get("participantId"), odd, "participantId"),
+            "audienceId": _text(body.get("audienceId"), odd, "audienceId"),
+            "testPlanId": _text(body.get("testPlanId"), odd, "testPlanId"),
         }
-        for item in participant.get("demographicsInfo") or []:
+        items = _list(participant.get("demographicsInfo"), odd, "demographicsInfo")
+        for item in items:
             if not isinstance(item, Mapping):
+                odd.add("demographicsInfo[]")
                 continue
-            code = item.get("code") or item.get("id") or "UNKNOWN"
-            kind = item.get("type")
-            value = item.get("value")
-            codes.setdefault(code, kind)
-            row[code] = value
+            code = _text(item.get("code"), odd, "demographicsInfo[].code")
+            code = code or _text(item.get("id"), odd, "demographicsInfo[].id") or "UNKNOWN"
+            kind = _text(item.get("type"), odd, "demographicsInfo[].type")
+            value = _text(item.get("value"), odd, "demographicsInfo[].value")
+            column = _demographic_column(code)
+            if column not in codes or kind == MULTIPLE:
+                codes[column] = kind  # one MULTIPLE answer makes the column multi-select
+            row[column] = value
             values: list[Any] = [value]
             if kind == MULTIPLE and isinstance(value, str):
                 values = [part.strip() for part in value.split(",") if part.strip()] or [None]
+            label = _text(item.get("label"), odd, "demographicsInfo[].label")
             for one in values:
                 demographics.append(
-                    {
-                        "sessionId": sid,
-                        "code": code,
-                        "label": item.get("label"),
-                        "value": one,
-                        "type": kind,
-                    }
+                    {"sessionId": sid, "code": column, "label": label, "value": one, "type": kind}
                 )
         participants.append(row)
-        for position, task in enumerate(body.get("tasks") or [], start=1):
+        for position, task in enumerate(_list(body.get("tasks"), odd, "tasks"), start=1):
             if not isinstance(task, Mapping):
+                odd.add("tasks[]")
                 continue
+            kind = _text(task.get("type"), odd, "tasks[].type")
             response = task.get("response")
+            if response is not None and not isinstance(response, Mapping):
+                odd.add("tasks[].response")
+                response = None
             record: dict[str, Any] = {
                 "sessionId": sid,
-                "taskId": task.get("uuid"),
+                "taskId": _text(task.get("uuid"), odd, "tasks[].uuid"),
                 "position": position,
-                "text": task.get("text"),
-                "type": task.get("type"),
-                "reached": isinstance(response, Mapping),
+                "text": _text(task.get("text"), odd, "tasks[].text"),
+                "type": kind,
+                "reached": response is not None,
             }
-            if isinstance(response, Mapping):
-                record["skipped"] = response.get("skipped")
-                record["startOffset"] = _ms(response.get("startTimeMs"))
-                record["endOffset"] = _ms(response.get("endTimeMs"))
-                record.update(normalise_answer(task.get("type"), response.get("answer")))
+            if response is not None:
+                record["skipped"] = _flag(response.get("skipped"), odd, "tasks[].response.skipped")
+                record["startOffset"] = _ms(
+                    response.get("startTimeMs"), odd, "tasks[].response.startTimeMs"
+                )
+                record["endOffset"] = _ms(
+                    response.get("endTimeMs"), odd, "tasks[].response.endTimeMs"
+                )
+                answer = response.get("answer")
+                if answer is not None and not isinstance(answer, Mapping):
+                    odd.add("tasks[].response.answer")
+                reading = read_answer(kind, answer)
+                record.update(reading.columns)
+                if reading.status is not None:
+                    stat = stats.setdefault(kind or "(no type)", _AnswerStats())
+                    stat.answers += 1
+                    stat.typed += reading.status == "typed"
+                    stat.raw += reading.status == "raw"
+                    stat.keys.update(reading.keys)
+            if kind == "SKIPPED" and response is not None:
+                # The help centre's SKIPPED type: reached, and skipped whatever the flag says.
+                record["skipped"] = True
             tasks.append(record)
-        for position, group in enumerate(body.get("taskGroups") or [], start=1):
+        for position, group in enumerate(_list(body.get("taskGroups"), odd, "taskGroups"), 1):
             if not isinstance(group, Mapping):
+                odd.add("taskGroups[]")
                 continue
             response = group.get("response")
             record = {
                 "sessionId": sid,
-                "taskGroupId": group.get("uuid"),
+                "taskGroupId": _text(group.get("uuid"), odd, "taskGroups[].uuid"),
                 "position": position,
-                "type": group.get("type"),
+                "type": _text(group.get("type"), odd, "taskGroups[].type"),
             }
             if isinstance(response, Mapping):
                 score = response.get("score")
-                if isinstance(score, (int, float)) and not isinstance(score, bool):
+                if isinstance(score, int) and not isinstance(score, bool) and abs(score) < 2**53:
                     record["qxScore"] = float(score)
+                elif isinstance(score, float) and math.isfinite(score):
+                    record["qxScore"] = score
+                elif score is not None:
+                    odd.add("taskGroups[].response.score")
                 sequence = response.get("sequence")
-                record["sequence"] = sequence if isinstance(sequence, str) else None
-                record["rawResponse"] = json.dumps(response, ensure_ascii=False)
+                record["sequence"] = _text(sequence, odd, "taskGroups[].response.sequence")
+                record["rawResponse"] = json.dumps(response, ensure_ascii=False, default=str)
+            elif response is not None:
+                odd.add("taskGroups[].response")
             groups.append(record)
 
     schema = dict(PARTICIPANT_SCHEMA)
@@ -351,13 +503,141 @@ def build_details(
 
     group_frame = typed_frame(groups, TASK_GROUP_SCHEMA)
     details = SessionDetails(people, demo, task_frame, group_frame, raw=kept)
+    details.answers_read = {kind: stat for kind, stat in stats.items()}
     details.attrs.update(attrs)
     test_id = details.attrs.get("testId")
     if test_id:  # so that charts can say which test a frame is from
         for frame in details.frames().values():
             frame.attrs["testId"] = test_id
     details.attrs.setdefault("sessions", len(people))
+    if not details.attrs.get("partial"):
+        odd.warn(stacklevel=2)
+        _warn_unread(stats)
     return details
+
+
+def _warn_unread(stats: Mapping[str, _AnswerStats]) -> None:
+    unread = {kind: stat for kind, stat in stats.items() if stat.raw}
+    if not unread:
+        return
+    named = ", ".join(f"{kind} ({s.raw:,} of {s.answers:,})" for kind, s in unread.items())
+    warnings.warn(
+        f"Answers of {named} had a shape ut-notebook does not understand: their typed "
+        "columns are <NA> and each answer is kept in the rawAnswer column. "
+        f"details.answer_report() shows the inner keys seen; {REPORT_WHERE}.",
+        UnreadAnswersWarning,
+        stacklevel=3,
+    )
+
+
+def _valid_time(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= _MAX_MS
+    return math.isfinite(value) and abs(value) <= _MAX_MS
+
+
+def _check_dates(obj: Mapping[str, Any], where: str) -> None:
+    for key, value in obj.items():
+        if isinstance(key, str) and _DATE_KEY.search(key) and value is not None:
+            try:
+                if not isinstance(value, str):
+                    raise ValueError
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{where}{key} is not an ISO 8601 date: {value!r:.60}") from None
+
+
+def _check_strings(obj: Mapping[str, Any], names: Iterable[str], where: str) -> None:
+    for name in names:
+        value = obj.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{where}{name} is not a string or null: {value!r:.60}")
+
+
+def _check_list(obj: Mapping[str, Any], name: str, where: str) -> list[Any]:
+    value = obj.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{where}{name} is not a list: {value!r:.60}")
+    for index, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise ValueError(f"{where}{name}[{index}] is not an object: {item!r:.60}")
+    return value
+
+
+def validate_details(doc: Any) -> None:
+    """Raise ``ValueError`` (with the reason) if ``doc`` is not shaped like a v3 session
+    details answer (``SessionResultsV3ResponseDto``); return ``None`` if it is.
+
+    Meant to run BEFORE a body is cached: a cached body is never fetched again, so one
+    that is badly shaped must not get there. It checks the documented structure (objects,
+    lists, strings, numbers, booleans, nulls where the spec allows them), not the
+    undocumented keys inside answers (those are read tolerantly).
+
+    >>> validate_details({"tasks": [], "taskGroups": []})
+    >>> validate_details({"sessionParticipant": "oops"})
+    Traceback (most recent call last):
+    ...
+    ValueError: sessionParticipant is not an object or null: 'oops'
+    """
+    if not isinstance(doc, Mapping):
+        raise ValueError(f"the session details are not a JSON object: {doc!r:.60}")
+    _check_strings(doc, ("sessionId", "audienceId", "testPlanId"), "")
+    _check_dates(doc, "")
+    participant = doc.get("sessionParticipant")
+    if participant is not None:
+        if not isinstance(participant, Mapping):
+            raise ValueError(f"sessionParticipant is not an object or null: {participant!r:.60}")
+        _check_strings(participant, ("participantId",), "sessionParticipant.")
+        items = _check_list(participant, "demographicsInfo", "sessionParticipant.")
+        for index, item in enumerate(items):
+            where = f"sessionParticipant.demographicsInfo[{index}]."
+            _check_strings(item, ("id", "code", "label", "value", "type"), where)
+    for index, group in enumerate(_check_list(doc, "taskGroups", "")):
+        where = f"taskGroups[{index}]."
+        _check_strings(group, ("uuid", "type"), where)
+        response = group.get("response")
+        if response is None:
+            continue
+        if not isinstance(response, Mapping):
+            raise ValueError(f"{where}response is not an object or null: {response!r:.60}")
+        score = response.get("score")
+        if score is not None and not _valid_time(score):  # a finite number
+            raise ValueError(f"{where}response.score is not a number: {score!r:.60}")
+        _check_strings(response, ("sequence",), f"{where}response.")
+    for index, task in enumerate(_check_list(doc, "tasks", "")):
+        where = f"tasks[{index}]."
+        _check_strings(task, ("uuid", "text", "type"), where)
+        _check_dates(task, where)
+        response = task.get("response")
+        if response is None:
+            continue
+        if not isinstance(response, Mapping):
+            raise ValueError(f"{where}response is not an object or null: {response!r:.60}")
+        _check_dates(response, f"{where}response.")
+        for name in ("startTimeMs", "endTimeMs"):
+            value = response.get(name)
+            if value is not None and not _valid_time(value):
+                raise ValueError(
+                    f"{where}response.{name} is not a number of milliseconds: {value!r:.60}"
+                )
+        skipped = response.get("skipped")
+        if skipped is not None and not isinstance(skipped, bool):
+            raise ValueError(f"{where}response.skipped is not a boolean: {skipped!r:.60}")
+        answer = response.get("answer")
+        if answer is None:
+            continue
+        if not isinstance(answer, Mapping):
+            raise ValueError(f"{where}response.answer is not an object or null: {answer!r:.60}")
+        for container in ANSWER_KEYS.values():
+            payload = answer.get(container)
+            if payload is not None and not isinstance(payload, Mapping):
+                raise ValueError(
+                    f"{where}response.answer.{container} is not an object or null: {payload!r:.60}"
+                )
 
 
 def empty_details(**attrs: Any) -> SessionDetails:
@@ -369,8 +649,7 @@ def empty_details(**attrs: Any) -> SessionDetails:
 
 def _decode(body: str) -> dict[str, Any]:
     value = json.loads(body)
-    if not isinstance(value, dict):
-        raise ValueError("not a JSON object")
+    validate_details(value)  # an entry that no longer parses is dropped and re-fetched
     return value
 
 
@@ -383,8 +662,10 @@ def _fetch(client: Client, sid: str, on_wait: WaitCallback) -> tuple[dict[str, A
         ),
         on_wait=on_wait,
     )
-    if not isinstance(body, dict):
-        raise BadAnswer("the answer is not a JSON object (not a details document)")
+    try:
+        validate_details(body)  # validate, then cache: never store what cannot be read
+    except ValueError as exc:
+        raise BadAnswer(f"not a details document: {exc}") from None
     return body, json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, overload
 
@@ -23,11 +21,12 @@ from ..api.client import Client
 from ..api.connect import require_client
 from ..api.scheduler import WaitCallback
 from ..cache import Cache
-from ..frames import DURATION, typed_frame
+from ..frames import typed_frame
 from ..ids import parse_uuid
 from ..jobs import Job, LoadStatus
 from .paginate import unexpected
 from .per_session import BadAnswer, PerSessionLoad, Resource, cache_scope, load_per_session
+from .webvtt import CUE_SCHEMA, parse_webvtt  # parsing lives in webvtt.py
 
 __all__ = [
     "CUE_SCHEMA",
@@ -39,89 +38,7 @@ __all__ = [
 
 TRANSCRIPT_PATH = "/api/v2/sessionResults/{}/transcript"
 
-CUE_SCHEMA = {
-    "cue": "string",  # the cue identifier ("1", "2", ...), when the file has one
-    "start": DURATION,
-    "end": DURATION,
-    "speaker": "category",
-    "text": "string",
-}
 TRANSCRIPTS_SCHEMA = {"sessionId": "string", **CUE_SCHEMA}
-
-# hh:mm:ss.ttt or mm:ss.ttt (hours optional in WebVTT).
-_STAMP = r"(?:(\d+):)?([0-5]?\d):([0-5]?\d)[.,](\d{1,3})"
-_TIMING = re.compile(rf"^\s*{_STAMP}\s+-->\s+{_STAMP}(?:\s+.*)?$")
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+([^>]*))?>")
-_TAG = re.compile(r"</?[^>]*>")
-
-
-def _ms(hours: str | None, minutes: str, seconds: str, fraction: str) -> int:
-    return (int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)) * 1000 + int(
-        fraction.ljust(3, "0")[:3]
-    )
-
-
-def _blocks(text: str) -> Iterable[list[str]]:
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    block: list[str] = []
-    for line in lines:
-        if line.strip():
-            block.append(line)
-        elif block:
-            yield block
-            block = []
-    if block:
-        yield block
-
-
-def _cue_text(lines: list[str]) -> tuple[str | None, str]:
-    speaker = None
-    parts = []
-    for line in lines:
-        voice = _VOICE.search(line)
-        if voice and speaker is None and voice.group(1):
-            speaker = html.unescape(voice.group(1).strip()) or None
-        parts.append(html.unescape(_TAG.sub("", line)).strip())
-    return speaker, "\n".join(part for part in parts if part)
-
-
-def parse_webvtt(text: str) -> pd.DataFrame:
-    """Cues of a WebVTT file: ``cue`` (identifier), ``start``/``end`` (Timedelta from the
-    start of the video), ``speaker`` (from a ``<v Name>`` tag, else NA) and ``text``
-    (tags removed, entities decoded, lines of one cue joined with newlines).
-
-    NOTE, STYLE and REGION blocks and cue settings are skipped. Raises ``ValueError`` if
-    the text does not start with ``WEBVTT``.
-    """
-    text = text.lstrip("\ufeff")
-    if not text.startswith("WEBVTT"):
-        raise ValueError("Not a WebVTT transcript: it does not start with 'WEBVTT'.")
-    rows: list[dict[str, Any]] = []
-    for index, block in enumerate(_blocks(text)):
-        if index == 0 and block[0].startswith("WEBVTT"):
-            continue  # the header (and its optional metadata lines)
-        if block[0].split(" ", 1)[0] in ("NOTE", "STYLE", "REGION"):
-            continue
-        identifier = None
-        if "-->" not in block[0]:
-            identifier, block = block[0].strip(), block[1:]
-        if not block:
-            continue
-        timing = _TIMING.match(block[0])
-        if not timing:
-            continue  # not a cue: ignored, as WebVTT parsers do
-        groups = timing.groups()
-        speaker, body = _cue_text(block[1:])
-        rows.append(
-            {
-                "cue": identifier,
-                "start": pd.Timedelta(milliseconds=_ms(*groups[:4])),
-                "end": pd.Timedelta(milliseconds=_ms(*groups[4:])),
-                "speaker": speaker,
-                "text": body,
-            }
-        )
-    return typed_frame(rows, CUE_SCHEMA)
 
 
 def _not_found(sid: str) -> str:
