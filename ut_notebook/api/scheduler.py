@@ -335,7 +335,7 @@ class Scheduler:
         budget = max(0, remaining - (self.in_flight - 1))
         reset_at = now + reset + _MARGIN
         if self.reset_at is None:  # the first answer of a window
-            self.window = max(self.window or 0.0, float(math.ceil(reset - 1e-9)))
+            self.window = max(self.window or 0.0, float(round(reset)))
             self.remaining = budget
             self.reset_at = reset_at
             return
