@@ -22,6 +22,7 @@ from .clips import clips_json, session_video
 from .config import SimulatorConfig
 from .data import SessionStore, iso_ms, iso_s
 from .details import nps_summary, play, qx_scores, v3_details
+from .plans import HELP_CENTRE_TASKS
 from .reels import reel_by_token, reels_json, reels_of
 from .transcript import webvtt
 
@@ -137,7 +138,7 @@ class Api:
             if parts[:4] == ["usertesting", "api", "v1", "workspaces"] and len(parts) == 5:
                 return self.workspace(parts[4], query)
             if parts[:4] == ["usertesting", "api", "v1", "studies"] and len(parts) == 5:
-                return self.study(parts[4])
+                return self.study(parts[4], config.help_centre_task_types)
             if parts[:4] == ["usertesting", "api", "v1", "studies"] and parts[5:] == [
                 "completed-sessions"
             ]:
@@ -329,7 +330,7 @@ class Api:
             return legacy_error(404, "Workspace not found")
         return json_reply(200, page)
 
-    def study(self, study_uuid: str) -> Reply:
+    def study(self, study_uuid: str, help_centre_task_types: bool = False) -> Reply:
         if not UUID_RE.match(study_uuid):
             return legacy_error(400, "Not a valid UUID")
         if study_uuid.lower() == studies.CLASSIC.id:
@@ -345,7 +346,8 @@ class Api:
             nps = nps_summary(spec, sessions)
             with self._cache_lock:
                 self._nps_cache[key] = nps
-        return json_reply(200, legacy.study(spec, len(sessions), nps))
+        extra = HELP_CENTRE_TASKS if help_centre_task_types else ()
+        return json_reply(200, legacy.study(spec, len(sessions), nps, extra))
 
     def completed_sessions(self, study_uuid: str, query: dict[str, list[str]]) -> Reply:
         if not UUID_RE.match(study_uuid):

@@ -26,6 +26,9 @@ _LEGACY_TYPES = {
     "WRITTEN": "written_response",
     "FIGMA": "figma_prototype",
     "MATRIX": "matrix",
+    # Types the help centre lists (and the v3 enum lacks): free strings in v1 too.
+    "VERBAL": "verbal_response",
+    "SKIPPED": "skipped",
 }
 
 
@@ -143,13 +146,17 @@ def task_node(test_id: str, position: int, task) -> dict[str, Any]:
     return node
 
 
-def study(spec: TestSpec, session_count: int, nps: list[dict[str, int]]) -> dict[str, Any]:
-    """The legacy ``Study`` of a test."""
+def study(
+    spec: TestSpec, session_count: int, nps: list[dict[str, int]], extra: tuple[Any, ...] = ()
+) -> dict[str, Any]:
+    """The legacy ``Study`` of a test; ``extra`` tasks follow the plan's (the VERBAL and
+    SKIPPED tasks the v3 answers carry when ``help_centre_task_types`` is on)."""
+    plan = [*PLANS[spec.plan], *extra]
     return {
         "netPromoterScores": nps,
         "orderedBy": {"email": spec.ordered_by[1], "name": spec.ordered_by[0]},
         "sessionCount": session_count,
-        "tasks": [task_node(spec.id, i, t) for i, t in enumerate(PLANS[spec.plan], start=1)],
+        "tasks": [task_node(spec.id, i, t) for i, t in enumerate(plan, start=1)],
         "testPlan": {"shortTest": spec.short_test},
         "title": spec.title,
     }
