@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
-__all__ = ["endpoints_of", "remember", "test_label", "title_of"]
+__all__ = ["endpoints_of", "forget", "remember", "test_label", "title_of"]
 
 _LOCK = threading.Lock()
 _TITLES: dict[str, str] = {}
@@ -67,3 +67,10 @@ def test_label(test_id: object, *, width: int = 60) -> str:
     if title:
         return title if len(title) <= width else title[: width - 1] + "…"
     return f"test {str(test_id)[:8]}…"
+
+
+def forget() -> None:
+    """Forget everything (``ut.disconnect()`` does not: titles outlive a connection)."""
+    with _LOCK:
+        _TITLES.clear()
+        _ENDPOINTS.clear()
