@@ -12,6 +12,7 @@ import pytest
 
 import ut_notebook as ut
 from ut_notebook.api.client import RetryPolicy
+from ut_notebook.known_tests import forget as forget_known_tests
 
 # Retries as in production, minus the waiting: keeps fault-injection tests fast.
 FAST_RETRY = RetryPolicy(backoff=0.01, backoff_cap=0.05, max_wait=30.0, timeout=(2.0, 10.0))
@@ -41,6 +42,7 @@ def clean_environment(
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     monkeypatch.setenv("UT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     ut.disconnect()
+    forget_known_tests()  # titles learnt by one test must not change another's charts
     yield
     ut.disconnect()
 

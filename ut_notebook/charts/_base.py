@@ -159,7 +159,10 @@ def subtitle_of(df: pd.DataFrame, *parts: str) -> str:
     words = list(parts)
     test_id = df.attrs.get("testId") if isinstance(df.attrs, dict) else None
     if test_id:
-        words.append(f"test {str(test_id)[:8]}…")
+        # The title when ut.load_test/ut.list_tests has seen it: ids mean little to readers.
+        from ..known_tests import test_label
+
+        words.append(str(df.attrs.get("testTitle") or test_label(test_id)))
     if df.attrs.get("truncated"):
         words.append(f"newest {len(df):,} of {df.attrs.get('totalCount', '?'):,} sessions")
     return " · ".join(words)

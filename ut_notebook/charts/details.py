@@ -388,6 +388,18 @@ def nps(
 # -- rating scales --------------------------------------------------------------------------
 
 
+def _scale_ends(df: pd.DataFrame, text: Any, low: int, high: int) -> str:
+    """ "1 (Very difficult) – 5 (Very easy)" with the test plan's end labels, when
+    ``ut.load_test`` has read the plan of this frame's test; else "1–5"."""
+    from ..known_tests import endpoints_of
+
+    known = endpoints_of(df.attrs.get("testId"), text)
+    if not known or not any(known):
+        return f"{low}–{high}"
+    lower, upper = (f" ({label})" if label else "" for label in known)
+    return f"{low}{lower} – {high}{upper}"
+
+
 def rating_scales(
     df: Any,
     *,
@@ -426,10 +438,11 @@ def rating_scales(
         high = int(rows["scaleMax"].max()) if rows["scaleMax"].notna().any() else int(ratings.max())
         first = rows.iloc[0]
         mean = float(ratings.mean())
+        ends = _scale_ends(df, first.get("text"), low, high)
         bars.append(
             {
                 "label": f"{_task_label(first.get('position'), first.get('text'))}"
-                f"<br><sup>mean {mean:.2f} of {low}–{high} · n={len(ratings):,}</sup>",
+                f"<br><sup>mean {mean:.2f} of {ends} · n={len(ratings):,}</sup>",
                 "low": low,
                 "high": high,
                 "counts": ratings.value_counts(),

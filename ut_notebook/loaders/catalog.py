@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import known_tests
 from ..api.client import Client
 from ..api.connect import require_client
 from ..errors import UTError
@@ -131,6 +132,9 @@ def list_tests(
             for name, space_id in zip(spaces["name"], spaces["workspaceId"], strict=True):
                 attrs["requests"] += _read_workspace(client, str(space_id), str(name), rows, bar)
                 bar.advance(postfix=f"{len(rows):,} tests")
+        for row in rows:  # so charts can show titles instead of ids
+            if isinstance(row.get("testId"), str):
+                known_tests.remember(row["testId"], title=row.get("title"))
         return _frame(rows, attrs)
 
 
