@@ -212,9 +212,18 @@ def _select(frame: pd.DataFrame, task: Any, fn: str) -> pd.DataFrame:
     return hits[0]["rows"]
 
 
-def _result(records: list[dict[str, Any]], schema: Mapping[str, str]) -> pd.DataFrame:
+def _result(
+    records: list[dict[str, Any]],
+    schema: Mapping[str, str],
+    confidence: float,
+    source: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     # typed_frame: an empty result has the same columns and dtypes as a full one.
-    return typed_frame(records, schema)
+    out = typed_frame(records, schema)
+    out.attrs["confidence"] = float(confidence)  # so that charts can say "95 % CI"
+    if source is not None and source.attrs.get("testId"):
+        out.attrs["testId"] = source.attrs["testId"]  # charts name the test
+    return out
 
 
 def adjusted_wald(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -304,7 +313,7 @@ def completion_rates(
         records.append(
             {**key, "successes": k, "n": n, "rate": rate, "ci_low": low, "ci_high": high}
         )
-    return _result(records, COMPLETION_SCHEMA)
+    return _result(records, COMPLETION_SCHEMA, confidence, frame)
 
 
 # -- time on task -------------------------------------------------------------------------------
@@ -377,7 +386,7 @@ def time_on_task(
                 "successful_only": only,
             }
         )
-    return _result(records, TIME_SCHEMA)
+    return _result(records, TIME_SCHEMA, confidence, frame)
 
 
 # -- NPS --------------------------------------------------------------------------------------
@@ -448,7 +457,7 @@ def nps(tasks: Any, *, confidence: float = 0.95) -> pd.DataFrame:
                 "ci_high": 100.0 * min(1.0, diff + half),
             }
         )
-    return _result(records, NPS_SCHEMA)
+    return _result(records, NPS_SCHEMA, confidence, frame)
 
 
 # -- rating scales ----------------------------------------------------------------------------
@@ -509,7 +518,7 @@ def ratings(tasks: Any, *, confidence: float = 0.95) -> pd.DataFrame:
                 "top2_ci_high": top_high,
             }
         )
-    return _result(records, RATINGS_SCHEMA)
+    return _result(records, RATINGS_SCHEMA, confidence, frame)
 
 
 # -- comparing two groups -----------------------------------------------------------------------
@@ -689,13 +698,13 @@ def compare(
         xa = np.zeros(0, dtype=bool) if xa is None else xa
         xb = np.zeros(0, dtype=bool) if xb is None else xb
         if not len(xa) or not len(xb):
-            return _result([], COMPARE_SCHEMA)
+            return _result([], COMPARE_SCHEMA, confidence)
         record.update(_compare_completion(xa, xb, z), a_n=len(xa), b_n=len(xb))
     elif kind == "time_on_task":
         la = np.log(_seconds(_timed(rows_a, successful_only)[0], fn))
         lb = np.log(_seconds(_timed(rows_b, successful_only)[0], fn))
         if not len(la) or not len(lb):
-            return _result([], COMPARE_SCHEMA)
+            return _result([], COMPARE_SCHEMA, confidence)
         t, p, low, high = _welch(la, lb, confidence)
         record.update(
             method="Welch t-test on log times; interval of the ratio of geometric means",
@@ -714,7 +723,7 @@ def compare(
         va, high_a = _ratings_of(rows_a)
         vb, high_b = _ratings_of(rows_b)
         if not len(va) or not len(vb):
-            return _result([], COMPARE_SCHEMA)
+            return _result([], COMPARE_SCHEMA, confidence)
         scales = set(high_a[~np.isnan(high_a)]) | set(high_b[~np.isnan(high_b)])
         if len(scales) > 1:
             raise ValueError(
@@ -738,9 +747,9 @@ def compare(
     else:
         sa, sb = _nps_scores(rows_a), _nps_scores(rows_b)
         if not len(sa) or not len(sb):
-            return _result([], COMPARE_SCHEMA)
+            return _result([], COMPARE_SCHEMA, confidence)
         record.update(_compare_nps(sa, sb, z), a_n=len(sa), b_n=len(sb))
-    return _result([record], COMPARE_SCHEMA)
+    return _result([record], COMPARE_SCHEMA, confidence)
 
 
 # -- crosstab ------------------------------------------------------------------------------------
