@@ -517,3 +517,11 @@ def test_import_ut_notebook_does_not_import_scipy() -> None:
         "assert 'scipy' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_crosstab_of_no_answers_is_empty() -> None:
+    details = _details(["A"], [_row("s0", success=True)])
+    details.tasks = details.tasks.iloc[:0]
+    table = stats.crosstab(details, "GENDER", task=1)
+    assert table.n == 0 and table.counts.empty and math.isnan(table.p_value)
+    assert table.to_frame().empty
