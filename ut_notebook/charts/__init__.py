@@ -55,3 +55,8 @@ __all__ = [
     "status_breakdown",
     "task_durations",
 ]
+
+# Confidence-interval charts of ut.stats results (one hunk, so topics merge without clashes).
+from .stats import completion_rates, nps_ci, time_on_task_ci
+
+__all__ += ["completion_rates", "nps_ci", "time_on_task_ci"]
