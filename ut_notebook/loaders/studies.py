@@ -63,6 +63,8 @@ LEGACY_TASK_TYPES = {
     "written_response": "WRITTEN",
     "figma_prototype": "FIGMA",
     "matrix": "MATRIX",
+    "verbal_response": "VERBAL",
+    "skipped": "SKIPPED",
 }
 
 PLAN_SCHEMA = {
