@@ -40,16 +40,28 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from . import charts, demo
     from .api.client import Client, RetryPolicy
     from .api.connect import connect, current_client, current_session, disconnect
+    from .api.download import DownloadError
     from .api.scheduler import RateSnapshot
     from .api.settings import Settings, load_settings
     from .cache import CacheWarning, clear_cache
     from .frames import OddValuesWarning
     from .jobs import Cancelled, Job
     from .loaders.catalog import list_tests, list_workspaces
+    from .loaders.clips import MediaURL, clip_url, load_clips
     from .loaders.details import SessionDetails, load_session_details
+    from .loaders.downloads import download_clips, download_videos
     from .loaders.per_session import FailedSessionsWarning, MissingSessionsWarning
     from .loaders.qxscores import load_qx_scores
+    from .loaders.reels import highlight_reel_url, load_highlight_reels
     from .loaders.sessions import load_sessions
+    from .loaders.studies import (
+        TestInfo,
+        load_clip,
+        load_completed_sessions,
+        load_highlight_reel,
+        load_session_notes,
+        load_test,
+    )
     from .loaders.transcripts import load_transcript, load_transcripts
     from .loaders.video import VideoURL, video_url
     from .ui.lab import pick_test_id
@@ -85,6 +97,20 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "load_transcripts": (".loaders.transcripts", "load_transcripts"),
     "VideoURL": (".loaders.video", "VideoURL"),
     "video_url": (".loaders.video", "video_url"),
+    "DownloadError": (".api.download", "DownloadError"),
+    "MediaURL": (".loaders.clips", "MediaURL"),
+    "clip_url": (".loaders.clips", "clip_url"),
+    "load_clips": (".loaders.clips", "load_clips"),
+    "download_clips": (".loaders.downloads", "download_clips"),
+    "download_videos": (".loaders.downloads", "download_videos"),
+    "highlight_reel_url": (".loaders.reels", "highlight_reel_url"),
+    "load_highlight_reels": (".loaders.reels", "load_highlight_reels"),
+    "TestInfo": (".loaders.studies", "TestInfo"),
+    "load_clip": (".loaders.studies", "load_clip"),
+    "load_completed_sessions": (".loaders.studies", "load_completed_sessions"),
+    "load_highlight_reel": (".loaders.studies", "load_highlight_reel"),
+    "load_session_notes": (".loaders.studies", "load_session_notes"),
+    "load_test": (".loaders.studies", "load_test"),
     "pick_test_id": (".ui.lab", "pick_test_id"),
     # ipywidgets only when the form is built; login() outside a kernel never needs it.
     "login": (".ui.login", "login"),
@@ -106,10 +132,12 @@ __all__ = [
     "Client",
     "ConfigError",
     "CredentialsWidget",
+    "DownloadError",
     "FailedSessionsWarning",
     "IncompleteResultWarning",
     "InsecureTransportError",
     "Job",
+    "MediaURL",
     "MissingSessionsWarning",
     "NotConnectedError",
     "NotFoundError",
@@ -119,23 +147,35 @@ __all__ = [
     "RetryPolicy",
     "SessionDetails",
     "Settings",
+    "TestInfo",
     "TruncatedResultWarning",
     "UTError",
     "VideoURL",
     "__version__",
     "charts",
     "clear_cache",
+    "clip_url",
     "connect",
     "current_client",
     "current_session",
     "demo",
     "disconnect",
+    "download_clips",
+    "download_videos",
+    "highlight_reel_url",
     "list_tests",
     "list_workspaces",
+    "load_clip",
+    "load_clips",
+    "load_completed_sessions",
+    "load_highlight_reel",
+    "load_highlight_reels",
     "load_qx_scores",
     "load_session_details",
+    "load_session_notes",
     "load_sessions",
     "load_settings",
+    "load_test",
     "load_transcript",
     "load_transcripts",
     "login",

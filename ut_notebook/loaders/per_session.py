@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 
 import pandas as pd
 
+from .. import known_tests
 from ..api.client import Client
 from ..api.connect import require_client
 from ..api.scheduler import WaitCallback
@@ -188,8 +189,11 @@ class Resource(Generic[V, R]):
             the cache stores, only once it parsed.
         decode: ``decode(body) -> value`` from the cache; ``ValueError`` if unreadable.
         build: ``build(load, partial) -> result``: the frames of what is loaded now.
-        missing_ok: a 404 means "this session has none" (transcripts, clips), not
+        missing_ok: a 404 means "this session has none" (transcripts), not
             "this session does not exist" (details): no warning then.
+        missing_raises: a 404 is a wrong id (clips, whose fetch turns the API's
+            "no clips" 404 into an empty answer): once the others are loaded, raise
+            :class:`NotFoundError` with them on ``.partial`` instead of warning.
     """
 
     kind: str
@@ -198,6 +202,7 @@ class Resource(Generic[V, R]):
     decode: Callable[[str], V]
     build: Callable[[PerSessionLoad[V, R], bool], R]
     missing_ok: bool = False
+    missing_raises: bool = False
 
 
 class PerSessionLoad(Generic[V, R]):
@@ -241,7 +246,7 @@ class PerSessionLoad(Generic[V, R]):
     @property
     def desc(self) -> str:
         if self.test_id:
-            return f"{self.resource.what} of {self.test_id[:8]}…"
+            return f"{self.resource.what} of {known_tests.test_label(self.test_id, width=40)}"
         return self.resource.what
 
     def attrs(self, partial: bool) -> dict[str, Any]:
@@ -276,6 +281,15 @@ class PerSessionLoad(Generic[V, R]):
                 control.check()
             self._run(self.items, control, progress)
             result = self.result(partial=False)
+        if self.missing and self.resource.missing_raises:
+            shown = ", ".join(self.missing[:3]) + (", …" if len(self.missing) > 3 else "")
+            err = NotFoundError(
+                f"{len(self.missing)} of {len(self.ids)} sessions were not found (HTTP 404): "
+                f"{shown}. Check the ids; the {self.resource.what} of the others are on "
+                "this error's .partial."
+            )
+            err.partial = result
+            raise err
         if self.missing and not self.resource.missing_ok:
             warnings.warn(
                 f"{len(self.missing)} of {len(self.ids)} sessions were not found (HTTP 404) "
