@@ -37,7 +37,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
-    from . import charts, demo
+    from . import charts, demo, stats
     from .api.client import Client, RetryPolicy
     from .api.connect import connect, current_client, current_session, disconnect
     from .api.download import DownloadError
@@ -115,8 +115,10 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     # ipywidgets only when the form is built; login() outside a kernel never needs it.
     "login": (".ui.login", "login"),
     "CredentialsWidget": (".ui.login", "CredentialsWidget"),
-    # The simulator is not needed to talk to the API; plotly only when a chart is wanted.
+    # The simulator is not needed to talk to the API; plotly only when a chart is wanted,
+    # scipy only when a statistic is.
     "demo": (".demo", None),
+    "stats": (".stats", None),
     "charts": (".charts", None),
 }
 
@@ -180,6 +182,7 @@ __all__ = [
     "load_transcripts",
     "login",
     "pick_test_id",
+    "stats",
     "video_url",
 ]
 
