@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from .api.scheduler import RateSnapshot
     from .api.settings import Settings, load_settings
     from .cache import CacheWarning, clear_cache
+    from .findings import kwic, verbatims
     from .frames import OddValuesWarning
     from .jobs import Cancelled, Job
     from .loaders.catalog import list_tests, list_workspaces
@@ -83,6 +84,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "CacheWarning": (".cache", "CacheWarning"),
     "clear_cache": (".cache", "clear_cache"),
     "OddValuesWarning": (".frames", "OddValuesWarning"),
+    "kwic": (".findings", "kwic"),
+    "verbatims": (".findings", "verbatims"),
     "Cancelled": (".jobs", "Cancelled"),
     "Job": (".jobs", "Job"),
     "list_tests": (".loaders.catalog", "list_tests"),
@@ -123,7 +126,18 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 }
 
 # Submodules reachable as attributes (``ut.cache.get_cache()``), as after eager imports.
-_SUBMODULES = ("api", "cache", "cli", "errors", "frames", "ids", "jobs", "loaders", "ui")
+_SUBMODULES = (
+    "api",
+    "cache",
+    "cli",
+    "errors",
+    "findings",
+    "frames",
+    "ids",
+    "jobs",
+    "loaders",
+    "ui",
+)
 
 __all__ = [
     "APIConnectionError",
@@ -165,6 +179,7 @@ __all__ = [
     "download_clips",
     "download_videos",
     "highlight_reel_url",
+    "kwic",
     "list_tests",
     "list_workspaces",
     "load_clip",
@@ -183,6 +198,7 @@ __all__ = [
     "login",
     "pick_test_id",
     "stats",
+    "verbatims",
     "video_url",
 ]
 

@@ -34,6 +34,7 @@ from .sessions import (
     start_time_heatmap,
     status_breakdown,
 )
+from .verbatims import top_phrases
 
 __all__ = [
     "PALETTE",
@@ -54,4 +55,5 @@ __all__ = [
     "start_time_heatmap",
     "status_breakdown",
     "task_durations",
+    "top_phrases",
 ]
