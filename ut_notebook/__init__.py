@@ -67,6 +67,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from .loaders.video import VideoURL, video_url
     from .ui.lab import pick_test_id
     from .ui.login import CredentialsWidget, login
+    from .ui.viewer import SessionViewer, show_session
 
 # name -> (module relative to this package, attribute; None for the module itself).
 # Keep in step with the TYPE_CHECKING block above and with __all__ (a test checks).
@@ -118,6 +119,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     # ipywidgets only when the form is built; login() outside a kernel never needs it.
     "login": (".ui.login", "login"),
     "CredentialsWidget": (".ui.login", "CredentialsWidget"),
+    # anywidget only when a session is shown.
+    "SessionViewer": (".ui.viewer", "SessionViewer"),
+    "show_session": (".ui.viewer", "show_session"),
     # The simulator is not needed to talk to the API; plotly only when a chart is wanted,
     # scipy only when a statistic is.
     "demo": (".demo", None),
@@ -162,6 +166,7 @@ __all__ = [
     "RateSnapshot",
     "RetryPolicy",
     "SessionDetails",
+    "SessionViewer",
     "Settings",
     "TestInfo",
     "TruncatedResultWarning",
@@ -197,6 +202,7 @@ __all__ = [
     "load_transcripts",
     "login",
     "pick_test_id",
+    "show_session",
     "stats",
     "verbatims",
     "video_url",
