@@ -54,6 +54,7 @@ function render({ model, el }) {
     let video = null;
     let position = model.get("current_time") || 0; // where the viewer is, with or without video
     let errorsForSrc = 0;
+    let shortNote = null;
     if (src) {
       video = make("video", "utv-video");
       video.controls = true;
@@ -201,6 +202,14 @@ function render({ model, el }) {
     if (video) {
       on(video, "loadedmetadata", () => {
         el.dataset.duration = String(video.duration);
+        // A video shorter than the session's timeline (the demo plays one 10-second
+        // stand-in for every session): say so, rather than let seeks stop at its end.
+        if (Number.isFinite(video.duration) && video.duration + 1 < dataEnd && !shortNote) {
+          shortNote = make("div", "utv-note utv-short",
+            `The video (${clock(video.duration)}) is shorter than the session's timeline ` +
+            `(${clock(dataEnd)}): moments after its end cannot be shown.`);
+          header.append(shortNote);
+        }
         layout();
         if (position > 0) video.currentTime = position;
       });
