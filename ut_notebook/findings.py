@@ -308,11 +308,11 @@ def _phrases(text: str, sizes: tuple[int, ...], stop_words: frozenset[str]) -> s
         for i in range(len(words) - n + 1):
             gram = words[i : i + n]
             # A phrase neither starts nor ends with a stop word ("the delivery fee" counts
-            # as "delivery fee"), and a lone number is not a phrase.
+            # as "delivery fee").
             if gram[0] in stop_words or gram[-1] in stop_words:
                 continue
-            if n == 1 and (gram[0].isdigit() or len(gram[0]) < 3):
-                continue
+            if all(w.isdigit() for w in gram) or (n == 1 and len(gram[0]) < 3):
+                continue  # numbers alone ("4 99" of $4.99) and bits of words say nothing
             found.add(" ".join(gram))
     return found
 
