@@ -5,7 +5,8 @@ cannot seek without it). Checks: the video's metadata loads (duration > 0); Pyth
 ``viewer.seek`` moves the video; clicking a cue moves the video's ``currentTime`` there,
 highlights the cue and sends ``current_time`` back to Python (a Label observing it);
 clicking a task segment seeks to the task; playing moves the time forward; a survey
-session shows what it has and says what is missing.
+session shows what it has and says what is missing; an expired video link is replaced
+(the browser asks Python for a new one) and the video then loads.
 
 The demo's stand-in video lasts 10 s while a demo session lasts about 25 min, so the
 notebook squeezes that session's real cues, tasks and clips into the video's length
@@ -57,6 +58,20 @@ viewer.observe(lambda change: setattr(label, "value", f"py: {change['new']:.2f}"
 display(viewer, label)
 """
 SEEK = "viewer.seek(1.25)"
+# A link signed two hours ago has expired: the browser's load fails (S3's 403), it asks
+# Python for a new link, and the video loads from that one.
+EXPIRED = """\
+server = ut.demo.demo_server()
+real_clock = server.media.clock
+server.media.clock = lambda: real_clock() - 7200
+stale = ut.show_session(sid, cues=cues, details=tasks, clips=clips)
+server.media.clock = real_clock
+first_src = stale.video_src
+refreshed = w.Label("stale")
+refreshed.add_class("py-refreshed")
+stale.observe(lambda change: setattr(refreshed, "value", "refreshed"), names="video_src")
+display(stale, refreshed)
+"""
 SURVEY = """\
 survey = ut.load_sessions(ut.demo.TESTS["survey"])["sessionId"].iloc[0]
 ut.show_session(survey)
@@ -80,13 +95,13 @@ def test_the_viewer_plays_seeks_highlights_and_reports_to_python(
 ) -> None:
     from playwright.sync_api import expect
 
-    write_notebook(tmp_path / "viewer.ipynb", [SETUP, SHOW, SEEK, SURVEY])
+    write_notebook(tmp_path / "viewer.ipynb", [SETUP, SHOW, SEEK, SURVEY, EXPIRED])
     with jupyter_lab(tmp_path, env={"UT_DEMO": "1"}) as lab, chromium_page() as page:
         try:
             page.set_viewport_size({"width": 1280, "height": 1600})
             open_and_run(page, lab.url("viewer.ipynb"))
             roots = page.locator(".utv-root")
-            expect(roots).to_have_count(2)
+            expect(roots).to_have_count(3)
             root = roots.first
             video = root.locator("video.utv-video")
             expect(video).to_have_count(1)
@@ -159,6 +174,14 @@ def test_the_viewer_plays_seeks_highlights_and_reports_to_python(
             expect(survey.locator(".utv-notranscript")).to_be_visible()
             expect(survey.locator(".utv-note", has_text="No video")).to_have_count(1)
             expect(survey.locator(".utv-task")).not_to_have_count(0)
+            # The expired link was replaced, and the video loaded from the new one.
+            expect(page.locator(".py-refreshed")).to_have_text("refreshed")
+            stale = roots.nth(2).locator("video.utv-video")
+            stale.evaluate(
+                "v => new Promise(ok => v.readyState >= 1 ? ok() :"
+                " v.addEventListener('loadedmetadata', ok, {once: true}))"
+            )
+            assert stale.evaluate("v => v.duration") > 0
             errors = [m for m in console_messages(page) if m.startswith("pageerror")]
             assert errors == []
         except Exception:
