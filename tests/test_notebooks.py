@@ -21,7 +21,7 @@ IDS = [p.name for p in NOTEBOOKS]
 
 
 def test_the_example_notebooks_are_there() -> None:
-    assert {"01_quickstart.ipynb", "02_sessions_overview.ipynb"} <= set(IDS)
+    assert {"01_quickstart.ipynb", "02_sessions_overview.ipynb", "06_findings.ipynb"} <= set(IDS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -67,6 +67,29 @@ def test_runs_top_to_bottom_on_the_demo_data(path: Path, tmp_path: Path) -> None
     login = next(c for c in code if "ut.login()" in c.source)
     assert any(WIDGET_MIME in o.get("data", {}) for o in login.outputs)
     assert "connected" in " ".join(_text(o) for o in login.outputs).lower()
+    if path.name == "06_findings.ipynb":
+        _check_findings(code)
+
+
+def _check_findings(code: list[Any]) -> None:
+    """06: the viewer opened at the hardest task, verbatims, and the report's tables."""
+    viewer = next(c for c in code if "ut.show_session(" in c.source)
+    shown = [o for o in viewer.outputs if WIDGET_MIME in o.get("data", {})]
+    assert shown and "SessionViewer(" in _text(shown[0])
+    assert "video=yes" in _text(shown[0])  # the demo session has a video
+    where = next(c for c in code if "viewer.current_time" in c.source)
+    assert float(_text(where.outputs[0]).split(" s into")[0]) > 0  # at the task, not 0
+    kwic = next(c for c in code if "ut.kwic(" in c.source)
+    uses = int(_text(kwic.outputs[0]).split(" uses")[0])
+    assert uses > 0
+    table = next(c for c in code if "Completion (95% CI)" in c.source)
+    html = " ".join(str(o.get("data", {}).get("text/html", "")) for o in table.outputs)
+    for column in ("Completion (95% CI)", "Time on task (95% CI)", "NPS (95% CI)"):
+        assert column in html
+    assert "%)" in html  # a completion rate with its interval
+    for name in ("ut.stats.compare(", "ut.stats.crosstab("):
+        cell = next(c for c in code if name in c.source)
+        assert cell.outputs and "p = " in " ".join(_text(o) for o in cell.outputs)
 
 
 def test_pick_test_id_uses_a_demo_test_in_demo_mode(client: Any) -> None:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from .api.scheduler import RateSnapshot
     from .api.settings import Settings, load_settings
     from .cache import CacheWarning, clear_cache
+    from .findings import kwic, verbatims
     from .frames import MalformedValuesWarning
     from .jobs import Cancelled, Job
     from .loaders.catalog import list_tests, list_workspaces
@@ -67,6 +68,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from .loaders.video import VideoURL, video_url
     from .ui.lab import pick_test_id
     from .ui.login import CredentialsWidget, login
+    from .ui.viewer import SessionViewer, show_session
 
 # name -> (module relative to this package, attribute; None for the module itself).
 # Keep in step with the TYPE_CHECKING block above and with __all__ (a test checks).
@@ -85,6 +87,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "clear_cache": (".cache", "clear_cache"),
     "MalformedValuesWarning": (".frames", "MalformedValuesWarning"),
     "UnreadAnswersWarning": (".loaders.quality", "UnreadAnswersWarning"),
+    "kwic": (".findings", "kwic"),
+    "verbatims": (".findings", "verbatims"),
     "Cancelled": (".jobs", "Cancelled"),
     "Job": (".jobs", "Job"),
     "list_tests": (".loaders.catalog", "list_tests"),
@@ -117,6 +121,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     # ipywidgets only when the form is built; login() outside a kernel never needs it.
     "login": (".ui.login", "login"),
     "CredentialsWidget": (".ui.login", "CredentialsWidget"),
+    # anywidget only when a session is shown.
+    "SessionViewer": (".ui.viewer", "SessionViewer"),
+    "show_session": (".ui.viewer", "show_session"),
     # The simulator is not needed to talk to the API; plotly only when a chart is wanted,
     # scipy only when a statistic is.
     "demo": (".demo", None),
@@ -125,7 +132,18 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 }
 
 # Submodules reachable as attributes (``ut.cache.get_cache()``), as after eager imports.
-_SUBMODULES = ("api", "cache", "cli", "errors", "frames", "ids", "jobs", "loaders", "ui")
+_SUBMODULES = (
+    "api",
+    "cache",
+    "cli",
+    "errors",
+    "findings",
+    "frames",
+    "ids",
+    "jobs",
+    "loaders",
+    "ui",
+)
 
 __all__ = [
     "APIConnectionError",
@@ -150,6 +168,7 @@ __all__ = [
     "RateSnapshot",
     "RetryPolicy",
     "SessionDetails",
+    "SessionViewer",
     "Settings",
     "TestInfo",
     "TruncatedResultWarning",
@@ -168,6 +187,7 @@ __all__ = [
     "download_clips",
     "download_videos",
     "highlight_reel_url",
+    "kwic",
     "list_tests",
     "list_workspaces",
     "load_clip",
@@ -185,7 +205,9 @@ __all__ = [
     "load_transcripts",
     "login",
     "pick_test_id",
+    "show_session",
     "stats",
+    "verbatims",
     "video_url",
 ]
 

@@ -34,6 +34,7 @@ from .sessions import (
     start_time_heatmap,
     status_breakdown,
 )
+from .verbatims import top_phrases
 
 __all__ = [
     "PALETTE",
@@ -54,6 +55,7 @@ __all__ = [
     "start_time_heatmap",
     "status_breakdown",
     "task_durations",
+    "top_phrases",
 ]
 
 # Confidence-interval charts of ut.stats results (one hunk, so topics merge without clashes).
