@@ -32,7 +32,7 @@ from ut_notebook.cache import CACHE_FILE
 from ut_notebook.demo import TESTS, DemoServer
 
 
-def baseline(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def baseline(db: Path) -> tuple[int, pd.DataFrame, pd.DataFrame]:
     with sqlite3.connect(db) as conn:
         bodies = [b for (b,) in conn.execute("SELECT body FROM entries WHERE kind='details'")]
     docs = [json.loads(body) for body in bodies]
@@ -40,7 +40,7 @@ def baseline(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     people = pd.json_normalize(
         docs, ["sessionParticipant", "demographicsInfo"], ["sessionId"], errors="ignore"
     )
-    return tasks, people
+    return len(docs), tasks, people
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -66,9 +66,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             cached_times.append(time.perf_counter() - start)
             assert again.attrs["cached"] == len(sessions) and again.attrs["requests"] == 0
             start = time.perf_counter()
-            tasks, _ = baseline(folder / CACHE_FILE)
+            docs, tasks, _ = baseline(folder / CACHE_FILE)
             base_times.append(time.perf_counter() - start)
-            assert tasks["sessionId"].nunique() == len(sessions)
+            assert docs == len(sessions) and len(tasks) >= len(again.tasks)
     cached, base = statistics.median(cached_times), statistics.median(base_times)
     result = {
         "sessions": len(sessions),

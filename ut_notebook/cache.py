@@ -56,7 +56,9 @@ __all__ = [
 
 CACHE_FILE = "cache.sqlite3"
 SCHEMA_VERSION = 1
-KINDS = ("details", "transcript", "clips")
+# "details-v1": session details already parsed into columns (see loaders/details.py),
+# derived from "details"; the suffix is the parser's version.
+KINDS = ("details", "transcript", "clips", "details-v1")
 # SQLite caps the number of "?" in one statement (32,766 since 3.32; 999 before).
 _CHUNK = 500
 
@@ -265,7 +267,7 @@ class Cache:
     def has_any(self, api_url: str, id: str) -> bool:
         """True when anything is cached for session ``id`` -- it is then known COMPLETE,
         since only COMPLETE sessions are ever stored."""
-        return any(self.get_many(api_url, kind, [id]) for kind in KINDS)
+        return any(self.get_many(api_url, kind, [id]) for kind in KINDS[:3])
 
     def put(self, api_url: str, kind: str, id: str, body: str) -> bool:
         """Store one body in its own transaction. Returns False if the cache is off."""

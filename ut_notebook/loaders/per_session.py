@@ -38,6 +38,7 @@ from .paginate import partial_on_error
 from .sessions import load_sessions
 
 __all__ = [
+    "Derived",
     "FailedSessionsWarning",
     "Item",
     "MissingSessionsWarning",
@@ -178,6 +179,17 @@ def estimate_eta(
 
 
 @dataclass(frozen=True)
+class Derived(Generic[V]):
+    """A quicker-to-read form of a resource's value, kept in the cache beside the
+    answer itself (details: the parsed columns, so a reload needs no parsing). It is
+    derived, never the source: missing or unreadable, it is rebuilt from the answer."""
+
+    kind: str  # its cache kind; put the parser's version in it ("details-v1")
+    encode: Callable[[V], str]
+    decode: Callable[[str], V]
+
+
+@dataclass(frozen=True)
 class Resource(Generic[V, R]):
     """What one session's answer is, for :func:`load_per_session`.
 
@@ -202,6 +214,7 @@ class Resource(Generic[V, R]):
     decode: Callable[[str], V]
     build: Callable[[PerSessionLoad[V, R], bool], R]
     missing_ok: bool = False
+    derived: Derived[V] | None = None
     missing_raises: bool = False
 
 
@@ -226,6 +239,7 @@ class PerSessionLoad(Generic[V, R]):
         self.scope = cache_scope(client)
         self.fetched_at = pd.Timestamp(datetime.now(timezone.utc))
         self.values: dict[str, V] = {}  # session id -> value, in arrival order
+        self.bodies: dict[str, str] = {}  # session id -> answer, of those fetched now
         self.missing: list[str] = []  # 404
         self.failed: dict[str, str] = {}  # session id -> why its answer was not read
         self.cached_ids: set[str] = set()
@@ -309,23 +323,41 @@ class PerSessionLoad(Generic[V, R]):
     def _from_cache(self, items: Sequence[Item]) -> None:
         if self.refresh:
             return
-        bodies = self.cache.get_many(self.scope, self.resource.kind, [i.id for i in items])
+        ids = [item.id for item in items]
+        derived = self.resource.derived
+        if derived is not None:  # the quick form first: no parsing
+            found = self._read(derived.kind, derived.decode, ids)
+            ids = [sid for sid in ids if sid not in found]
+        found = self._read(self.resource.kind, self.resource.decode, ids, report=True)
+        if derived is not None:
+            for sid in found:  # rebuild the quick form where it was missing
+                self.cache.put(self.scope, derived.kind, sid, derived.encode(self.values[sid]))
+
+    def _read(
+        self, kind: str, decode: Callable[[str], V], ids: list[str], *, report: bool = False
+    ) -> set[str]:
+        """Decode what the cache has of ``kind`` for ``ids`` into :attr:`values`; entries
+        that no longer decode are dropped (and fetched again)."""
+        found: set[str] = set()
         unreadable = []
-        for sid, body in bodies.items():
+        for sid, body in self.cache.get_many(self.scope, kind, ids).items():
             try:
-                self.values[sid] = self.resource.decode(body)
-            except (ValueError, TypeError, RecursionError):
+                self.values[sid] = decode(body)
+            except (ValueError, TypeError, KeyError, RecursionError):
                 unreadable.append(sid)
                 continue
-            self.cached_ids.add(sid)
+            found.add(sid)
+        self.cached_ids |= found
         if unreadable:
-            self.cache.discard(self.scope, self.resource.kind, unreadable)
-            warnings.warn(
-                f"{len(unreadable)} cached {self.resource.what} could not be read any more; "
-                "they were dropped from the cache and are fetched again.",
-                UserWarning,
-                stacklevel=5,
-            )
+            self.cache.discard(self.scope, kind, unreadable)
+            if report:
+                warnings.warn(
+                    f"{len(unreadable)} cached {self.resource.what} could not be read any "
+                    "more; they were dropped from the cache and are fetched again.",
+                    UserWarning,
+                    stacklevel=6,
+                )
+        return found
 
     def _run(self, items: Sequence[Item], control: Control, progress: bool | None) -> None:
         self._from_cache(items)
@@ -375,8 +407,12 @@ class PerSessionLoad(Generic[V, R]):
         else:
             self.requests += 1
             self.values[item.id] = value
+            self.bodies[item.id] = body
             if item.complete:  # only what parsed, and only what cannot change
                 self.cache.put(self.scope, self.resource.kind, item.id, body)
+                derived = self.resource.derived
+                if derived is not None:
+                    self.cache.put(self.scope, derived.kind, item.id, derived.encode(value))
         finally:
             waited = self.client.rate_snapshot().waited - waited_before
             # Latency of the request itself: time spent waiting for the limit excluded.
