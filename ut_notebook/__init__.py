@@ -69,6 +69,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from .ui.chooser import TestChooser, choose_test
     from .ui.lab import pick_test_id
     from .ui.login import CredentialsWidget, login
+    from .ui.table import show
     from .ui.viewer import SessionViewer, show_session
 
 # name -> (module relative to this package, attribute; None for the module itself).
@@ -119,6 +120,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "load_session_notes": (".loaders.studies", "load_session_notes"),
     "load_test": (".loaders.studies", "load_test"),
     "pick_test_id": (".ui.lab", "pick_test_id"),
+    # pandas' Styler (jinja2), or itables, only when a frame is shown.
+    "show": (".ui.table", "show"),
     # ipywidgets only when a test is to be chosen.
     "TestChooser": (".ui.chooser", "TestChooser"),
     "choose_test": (".ui.chooser", "choose_test"),
@@ -211,6 +214,7 @@ __all__ = [
     "load_transcripts",
     "login",
     "pick_test_id",
+    "show",
     "show_session",
     "stats",
     "verbatims",

@@ -28,6 +28,16 @@ DURATION = "timedelta64[ns]"
 Schema = Mapping[str, str]
 
 
+# JupyterLab and Notebook 7 typeset text between two `$` in a DataFrame's HTML as maths
+# (pandas marks its tables for MathJax by default): "$25,000 - $49,999", an income band,
+# showed as "25,000−49,999". Every frame ut-notebook returns is built here, so this is
+# the one place that runs before any of them can be displayed — and a bare
+# `import ut_notebook` (which does not import this module) leaves pandas alone. The
+# option is pandas' own and global: undo it with
+# pd.set_option("display.html.use_mathjax", True) after the first load.
+pd.set_option("display.html.use_mathjax", False)
+
+
 class MalformedValuesWarning(UserWarning):
     """The API sent values of the wrong type or out of range (a date that is not ISO
     8601, a number that is not a number): they were read as missing (NaT / ``<NA>``).
