@@ -66,8 +66,10 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     )
     from .loaders.transcripts import load_transcript, load_transcripts
     from .loaders.video import VideoURL, video_url
+    from .ui.chooser import TestChooser, choose_test
     from .ui.lab import pick_test_id
     from .ui.login import CredentialsWidget, login
+    from .ui.table import show
     from .ui.viewer import SessionViewer, show_session
 
 # name -> (module relative to this package, attribute; None for the module itself).
@@ -118,6 +120,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "load_session_notes": (".loaders.studies", "load_session_notes"),
     "load_test": (".loaders.studies", "load_test"),
     "pick_test_id": (".ui.lab", "pick_test_id"),
+    # pandas' Styler (jinja2), or itables, only when a frame is shown.
+    "show": (".ui.table", "show"),
+    # ipywidgets only when a test is to be chosen.
+    "TestChooser": (".ui.chooser", "TestChooser"),
+    "choose_test": (".ui.chooser", "choose_test"),
     # ipywidgets only when the form is built; login() outside a kernel never needs it.
     "login": (".ui.login", "login"),
     "CredentialsWidget": (".ui.login", "CredentialsWidget"),
@@ -170,6 +177,7 @@ __all__ = [
     "SessionDetails",
     "SessionViewer",
     "Settings",
+    "TestChooser",
     "TestInfo",
     "TruncatedResultWarning",
     "UTError",
@@ -177,6 +185,7 @@ __all__ = [
     "VideoURL",
     "__version__",
     "charts",
+    "choose_test",
     "clear_cache",
     "clip_url",
     "connect",
@@ -205,6 +214,7 @@ __all__ = [
     "load_transcripts",
     "login",
     "pick_test_id",
+    "show",
     "show_session",
     "stats",
     "verbatims",
