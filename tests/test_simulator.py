@@ -1287,7 +1287,11 @@ def test_classic_study(client: Client) -> None:
     assert first["sessions"][0]["cursor"] == "MQ"
     second = client.ok(path, after=first["sessions"][-1]["cursor"])
     assert len(second["sessions"]) == 14
-    assert client.ok(path, before=second["sessions"][0]["cursor"]) == first
+    back = client.ok(path, before=second["sessions"][0]["cursor"])
+    # The same page (its signed media links may carry a later expiry: compare ids).
+    assert [s["sessionUuid"] for s in back["sessions"]] == [
+        s["sessionUuid"] for s in first["sessions"]
+    ]
     assert client.ok(path, after=second["sessions"][-1]["cursor"])["sessions"] == []
     everyone = first["sessions"] + second["sessions"]
     assert len({s["sessionUuid"] for s in everyone}) == 64
