@@ -233,7 +233,11 @@ class Client:
         try:
             return json.loads(resp.content)
         except (ValueError, RecursionError):
-            raise APIError(
+            pass
+        # Raised outside the except block: the JSONDecodeError would stay on the error's
+        # __context__ (even with "from None") and its .doc is the whole body, which may
+        # echo our token.
+        raise APIError(
                 f"The API answered {path} with a body that is not JSON "
                 f"({resp.headers.get('Content-Type', 'no content type')}): "
                 f"{_excerpt(resp)!r}. This is usually a temporary proxy problem: try again "
@@ -241,7 +245,7 @@ class Client:
                 status=resp.status_code,
                 url=resp.url,
                 body=_excerpt(resp),
-            ) from None
+            )
 
     def get_text(
         self,
