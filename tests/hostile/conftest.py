@@ -110,3 +110,20 @@ def exception_texts(err: BaseException) -> str:
         parts += traceback.format_exception(current)
         current = current.__cause__ or current.__context__
     return "\n".join(parts)
+
+
+def paged(items: list[Any], total: int | None = None) -> Any:
+    """A ``sessionResults`` handler serving ``items`` (any JSON values) by limit/offset,
+    with ``totalCount`` = ``total`` (default: how many items there are)."""
+
+    def handler(request: Request) -> Reply:
+        limit, offset = int(request.query.get("limit", 25)), int(request.query.get("offset", 0))
+        count = len(items) if total is None else total
+        page = items[offset : offset + limit]
+        return Reply(200, {"sessions": page, "meta": {"pagination": {"totalCount": count}}})
+
+    return handler
+
+
+def good_items(count: int, test: int = 0) -> list[dict[str, Any]]:
+    return [summary(sid(test, n), n) for n in range(count)]

@@ -160,13 +160,17 @@ class HostileServer:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                if reply.trickle:
-                    for start in range(0, len(data), reply.trickle):
-                        self.wfile.write(data[start : start + reply.trickle])
-                        self.wfile.flush()
-                        time.sleep(reply.pause)
-                else:
-                    self.wfile.write(data)
+                try:
+                    if reply.trickle:
+                        for start in range(0, len(data), reply.trickle):
+                            self.wfile.write(data[start : start + reply.trickle])
+                            self.wfile.flush()
+                            time.sleep(reply.pause)
+                    else:
+                        self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    # The client gave up (a deadline, a size cap, an interrupt): expected.
+                    self.close_connection = True
 
             def do_GET(self) -> None:
                 self._serve("GET")
