@@ -46,6 +46,8 @@ class Reply:
     # Send the body this many bytes at a time, sleeping `pause` seconds between pieces.
     trickle: int = 0
     pause: float = 0.0
+    # Wait this many seconds before sending the status line (a slow server).
+    delay: float = 0.0
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -154,6 +156,7 @@ class HostileServer:
                 reply = handler(request) if handler else Reply(404, {"message": "no route"})
                 server.statuses.append(reply.status)
                 data = reply.encoded()
+                time.sleep(reply.delay)
                 self.send_response(reply.status)
                 headers = {"Content-Type": "application/json", **extra, **reply.headers}
                 headers.setdefault("Content-Length", str(len(data)))

@@ -337,6 +337,8 @@ class Client:
         """One request, its body read within the size cap and deadline. The scheduler
         learns from the answer *before* the slot is released."""
         resp: requests.Response | None = None
+        # The deadline counts from here: a server slow to send its headers spends it too.
+        started = time.monotonic()
         try:
             resp = self.http.get(
                 url,
@@ -349,7 +351,7 @@ class Client:
                 allow_redirects=False,
                 stream=True,
             )
-            _read_body(resp, self.retry, started=time.monotonic())
+            _read_body(resp, self.retry, started=started)
             return resp, None
         except _RETRYABLE_EXCEPTIONS as exc:
             return None, exc
