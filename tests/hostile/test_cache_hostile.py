@@ -54,7 +54,7 @@ def test_a_transcript_that_is_not_webvtt_is_not_cached() -> None:
 @pytest.mark.parametrize("kind", ["transcript", "details"])
 def test_an_unreadable_cached_entry_is_dropped_and_fetched_again(kind: str) -> None:
     with HostileServer() as server:
-        test_id, ids = _serve_test(server, 2)
+        _, ids = _serve_test(server, 2)
         client = server.connect()
         cache = Cache.from_settings(client.settings)
         scope = cache_scope(client)
@@ -76,7 +76,7 @@ def test_an_unreadable_cached_entry_is_dropped_and_fetched_again(kind: str) -> N
 
 def test_a_second_client_id_never_reads_the_first_ones_cache() -> None:
     with HostileServer() as server:
-        test_id, ids = _serve_test(server, 3)
+        test_id, _ = _serve_test(server, 3)
         first = server.connect(client_id="first-client-id")
         ut.load_transcripts(test_id, client=first, progress=False)
         ut.load_session_details(test_id, client=first, progress=False)

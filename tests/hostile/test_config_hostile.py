@@ -20,9 +20,8 @@ IDS = [sid(0, n) for n in range(2)]
 def test_a_dotenv_that_is_not_utf8_names_the_file_and_the_line() -> None:
     dotenv = Path.cwd() / ".env"  # the fixtures run each test in an empty folder
     dotenv.write_bytes(b"# settings\nUT_SCOPE=public_api.read\nUT_TEST_ID=caf\xe9\n")
-    with HostileServer() as server:
-        with pytest.raises(ut.ConfigError) as info:
-            server.connect()
+    with HostileServer() as server, pytest.raises(ut.ConfigError) as info:
+        server.connect()
     assert str(dotenv) in str(info.value) and "line 3" in str(info.value)
     assert "UTF-8" in str(info.value)
 
@@ -148,8 +147,9 @@ def test_a_dot_localhost_name_is_loopback_only_if_it_resolves_there(host: str) -
 def test_a_bare_text_vtt_transcript_is_read_as_utf8() -> None:
     body = vtt("La crème brûlée, s’il vous plaît — 👍").encode("utf-8")
     with HostileServer() as server:
-        server.route("/api/v2/sessionResults/", lambda r: Reply(200, body, {
-            "Content-Type": "text/vtt"}))  # fmt: skip
+        server.route(
+            "/api/v2/sessionResults/", lambda r: Reply(200, body, {"Content-Type": "text/vtt"})
+        )
         client = server.connect()
         one = ut.load_transcript(IDS[0], client=client)
         many = ut.load_transcripts(IDS, client=client, progress=False)
@@ -160,8 +160,10 @@ def test_a_bare_text_vtt_transcript_is_read_as_utf8() -> None:
 def test_a_named_charset_is_honoured() -> None:
     body = vtt("crème").encode("latin-1")
     with HostileServer() as server:
-        server.route("/api/v2/sessionResults/", lambda r: Reply(200, body, {
-            "Content-Type": "text/vtt; charset=ISO-8859-1"}))  # fmt: skip
+        server.route(
+            "/api/v2/sessionResults/",
+            lambda r: Reply(200, body, {"Content-Type": "text/vtt; charset=ISO-8859-1"}),
+        )
         client = server.connect()
         assert ut.load_transcript(IDS[0], client=client)["text"].tolist() == ["crème"]
 

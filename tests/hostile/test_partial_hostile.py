@@ -50,13 +50,15 @@ HOSTILE_PAGES: dict[str, Callable[[Request], Reply]] = {
     "body a list": _json([1, 2, 3]),
     "meta a list": _json({"sessions": [], "meta": [1]}),
     "corrupt gzip": lambda r: Reply(
-        200, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-not-deflate", {
-            "Content-Encoding": "gzip"}
-    ),  # fmt: skip
-    "truncated gzip": lambda r: Reply(
-        200, gzip.compress(json.dumps({"sessions": []}).encode() * 50)[:-12],
+        200,
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-not-deflate",
         {"Content-Encoding": "gzip"},
-    ),  # fmt: skip
+    ),
+    "truncated gzip": lambda r: Reply(
+        200,
+        gzip.compress(json.dumps({"sessions": []}).encode() * 50)[:-12],
+        {"Content-Encoding": "gzip"},
+    ),
     "nested 100,000 deep": lambda r: Reply(200, b"[" * 100_000 + b"]" * 100_000),
     "nested object 100,000 deep": lambda r: Reply(
         200, b'{"sessions":' + b'{"a":' * 100_000 + b"1" + b"}" * 100_001
@@ -65,10 +67,14 @@ HOSTILE_PAGES: dict[str, Callable[[Request], Reply]] = {
     "NaN bytes": lambda r: Reply(200, b"NaN"),
     "HTTP 500": lambda r: Reply(500, b"oops"),
     "epoch-ms reset, nothing left": lambda r: Reply(
-        200, {"sessions": [], **_PAGE_TWO}, {
-            "x-ratelimit-limit": "10", "x-ratelimit-remaining": "0",
-            "x-ratelimit-reset": str(int((time.time() + 300) * 1000))}
-    ),  # fmt: skip
+        200,
+        {"sessions": [], **_PAGE_TWO},
+        {
+            "x-ratelimit-limit": "10",
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-reset": str(int((time.time() + 300) * 1000)),
+        },
+    ),
 }
 
 
@@ -152,10 +158,16 @@ QX_GARBAGE: dict[str, Any] = {
         "qxScores": [{"taskGroupId": "g", "values": {"behavioral": {"a": 1}}}],
     },
     "numbers as strings, bools, huge": {
-        "qxScores": [{"taskGroupId": 5, "label": {"x": 1}, "qxScore": "99", "components": {
-            "behavioral": True, "attitudinal": 1e308}}],
+        "qxScores": [
+            {
+                "taskGroupId": 5,
+                "label": {"x": 1},
+                "qxScore": "99",
+                "components": {"behavioral": True, "attitudinal": 1e308},
+            }
+        ],
         "meta": {"completes": "12", "totalQxTasks": [1]},
-    },  # fmt: skip
+    },
     "meta a list": {"qxScores": [], "meta": [1, 2]},
     "meta a string": {"qxScores": [{"taskGroupId": "g"}], "meta": "none"},
     "completes infinite": b'{"qxScores": [{"taskGroupId": "g"}], "meta": {"completes": 1e400}}',

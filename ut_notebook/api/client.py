@@ -238,14 +238,14 @@ class Client:
         # __context__ (even with "from None") and its .doc is the whole body, which may
         # echo our token.
         raise APIError(
-                f"The API answered {path} with a body that is not JSON "
-                f"({resp.headers.get('Content-Type', 'no content type')}): "
-                f"{_excerpt(resp)!r}. This is usually a temporary proxy problem: try again "
-                "in a minute.",
-                status=resp.status_code,
-                url=resp.url,
-                body=_excerpt(resp),
-            )
+            f"The API answered {path} with a body that is not JSON "
+            f"({resp.headers.get('Content-Type', 'no content type')}): "
+            f"{_excerpt(resp)!r}. This is usually a temporary proxy problem: try again "
+            "in a minute.",
+            status=resp.status_code,
+            url=resp.url,
+            body=_excerpt(resp),
+        )
 
     def get_text(
         self,
