@@ -100,3 +100,22 @@ def test_error_excerpts_are_linear_on_regex_hostile_bodies(case: str) -> None:
     # And on the excerpt function itself, twice the size, with and without the html hint.
     for html in (True, False):
         assert len(excerpt(body * 2, html=html)) <= 200
+
+
+@pytest.mark.parametrize(
+    "answer, problem",
+    [
+        (
+            Reply(200, gzip.compress(b" " * 20_000_000), {"Content-Encoding": "gzip"}),
+            "more than 1,048,576 bytes",
+        ),
+        (Reply(200, {"access_token": "t" * 60, "pad": "x" * 400}, trickle=4, pause=0.1),
+         "took too long"),
+    ],
+    ids=["gzip bomb", "trickle"],
+)  # fmt: skip
+def test_the_token_answer_is_bounded_too(answer: Reply, problem: str) -> None:
+    with HostileServer() as server:
+        server.route("/token", lambda r: answer)
+        with pytest.raises(ut.AuthError, match=problem):
+            server.connect(retry=ut.RetryPolicy(deadline=1.0, timeout=(2, 5)))

@@ -23,6 +23,7 @@ import requests
 from requests.auth import AuthBase
 
 from ..errors import AuthError
+from .body import TooLarge, TooSlow, read_body
 from .settings import Secret, Settings, check_transport
 
 __all__ = ["FALLBACK_ERRORS", "Token", "TokenAuth", "TokenInfo", "TokenManager", "fetch_token"]
@@ -37,6 +38,9 @@ REFRESH_MARGIN = 60.0
 # and JWTs are). Anything else is refused before it reaches requests, whose own error
 # would quote the whole token.
 _TOKEN_CHARS = re.compile(r"[!-~]{1,8192}")
+
+# A token answer is a few hundred bytes: anything past this is not one.
+MAX_TOKEN_BODY = 1024 * 1024
 
 # Refusals that mean "wrong endpoint or scope for these credentials", worth one try of
 # the other documented token endpoint (see Settings.token_endpoints).
@@ -107,6 +111,7 @@ def fetch_token(
     *,
     timeout: float = 30.0,
     endpoint: tuple[str, str] | None = None,
+    deadline: float | None = None,
 ) -> Token:
     """POST the client-credentials form to the token endpoint and return the token.
 
@@ -114,7 +119,8 @@ def fetch_token(
     :class:`AuthError` naming the setting to check when the endpoint refuses or cannot
     be reached; ``err.oauth_error`` is the OAuth error code (``invalid_client``, …, or
     ``not_found`` for a 404). The secret is only ever sent over https, or http to
-    loopback.
+    loopback. The answer is read within :data:`MAX_TOKEN_BODY` bytes and ``deadline``
+    seconds (default: ``timeout``).
     """
     if not settings.has_credentials:
         raise AuthError(
@@ -142,11 +148,22 @@ def fetch_token(
             timeout=timeout,
             # A redirect could carry the form somewhere we never checked.
             allow_redirects=False,
+            stream=True,
         )
-    except requests.RequestException as exc:
+        # Bounded like every API answer: a token endpoint is a server too.
+        read_body(
+            resp,
+            max_body=MAX_TOKEN_BODY,
+            deadline=timeout if deadline is None else deadline,
+            started=sent,
+        )
+    except (requests.RequestException, TooLarge, TooSlow) as exc:
+        what = {
+            TooLarge: f"answered with more than {MAX_TOKEN_BODY:,} bytes",
+            TooSlow: "took too long to answer",
+        }.get(type(exc), f"could not be reached ({type(exc).__name__})")
         raise AuthError(
-            f"Could not reach the token endpoint {url} ({type(exc).__name__}). "
-            "Check UT_TOKEN_URL and your network connection."
+            f"The token endpoint {url} {what}. Check UT_TOKEN_URL and your network connection."
         ) from None
     if resp.status_code != 200:
         error, description = _oauth_error(resp)
