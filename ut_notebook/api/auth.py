@@ -158,13 +158,13 @@ def fetch_token(
             started=sent,
         )
     except (requests.RequestException, TooLarge, TooSlow) as exc:
-        what = {
-            TooLarge: f"answered with more than {MAX_TOKEN_BODY:,} bytes",
-            TooSlow: "took too long to answer",
-        }.get(type(exc), f"could not be reached ({type(exc).__name__})")
-        raise AuthError(
-            f"The token endpoint {url} {what}. Check UT_TOKEN_URL and your network connection."
-        ) from None
+        if isinstance(exc, TooLarge):
+            what = f"The token endpoint {url} answered with more than {MAX_TOKEN_BODY:,} bytes"
+        elif isinstance(exc, TooSlow):
+            what = f"The token endpoint {url} took too long to answer"
+        else:
+            what = f"Could not reach the token endpoint {url} ({type(exc).__name__})"
+        raise AuthError(f"{what}. Check UT_TOKEN_URL and your network connection.") from None
     if resp.status_code != 200:
         error, description = _oauth_error(resp)
         detail = f" ({error}: {description})" if error else ""
