@@ -356,10 +356,13 @@ def cache_folder(settings: Settings) -> Path | None:
     needed; ``None``, with one :class:`CacheWarning`, if it cannot be used."""
     if not settings.cache_dir:
         return default_cache_dir()
-    folder = Path(settings.cache_dir).expanduser()
     problem = ""
+    try:
+        folder = Path(settings.cache_dir).expanduser()
+    except RuntimeError:  # "~unknown-user/...": Python raises instead of leaving it as is
+        folder = Path(settings.cache_dir)
     if str(folder).startswith("~"):
-        problem = "cannot be expanded (no such user)"
+        problem = "cannot be expanded (no such user, or no home folder)"
     else:
         try:
             folder.mkdir(parents=True, exist_ok=True)

@@ -46,6 +46,8 @@ class Reply:
     # Send the body this many bytes at a time, sleeping `pause` seconds between pieces.
     trickle: int = 0
     pause: float = 0.0
+    # Wait this many seconds before sending the status line (a slow server).
+    delay: float = 0.0
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -154,19 +156,24 @@ class HostileServer:
                 reply = handler(request) if handler else Reply(404, {"message": "no route"})
                 server.statuses.append(reply.status)
                 data = reply.encoded()
+                time.sleep(reply.delay)
                 self.send_response(reply.status)
                 headers = {"Content-Type": "application/json", **extra, **reply.headers}
                 headers.setdefault("Content-Length", str(len(data)))
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                if reply.trickle:
-                    for start in range(0, len(data), reply.trickle):
-                        self.wfile.write(data[start : start + reply.trickle])
-                        self.wfile.flush()
-                        time.sleep(reply.pause)
-                else:
-                    self.wfile.write(data)
+                try:
+                    if reply.trickle:
+                        for start in range(0, len(data), reply.trickle):
+                            self.wfile.write(data[start : start + reply.trickle])
+                            self.wfile.flush()
+                            time.sleep(reply.pause)
+                    else:
+                        self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    # The client gave up (a deadline, a size cap, an interrupt): expected.
+                    self.close_connection = True
 
             def do_GET(self) -> None:
                 self._serve("GET")

@@ -23,6 +23,7 @@ import requests
 from requests.auth import AuthBase
 
 from ..errors import AuthError
+from .body import TooLarge, TooSlow, read_body
 from .settings import Secret, Settings, check_transport
 
 __all__ = ["FALLBACK_ERRORS", "Token", "TokenAuth", "TokenInfo", "TokenManager", "fetch_token"]
@@ -37,6 +38,9 @@ REFRESH_MARGIN = 60.0
 # and JWTs are). Anything else is refused before it reaches requests, whose own error
 # would quote the whole token.
 _TOKEN_CHARS = re.compile(r"[!-~]{1,8192}")
+
+# A token answer is a few hundred bytes: anything past this is not one.
+MAX_TOKEN_BODY = 1024 * 1024
 
 # Refusals that mean "wrong endpoint or scope for these credentials", worth one try of
 # the other documented token endpoint (see Settings.token_endpoints).
@@ -118,6 +122,7 @@ def fetch_token(
     *,
     timeout: float = 30.0,
     endpoint: tuple[str, str] | None = None,
+    deadline: float | None = None,
 ) -> Token:
     """POST the client-credentials form to the token endpoint and return the token.
 
@@ -125,7 +130,8 @@ def fetch_token(
     :class:`AuthError` naming the setting to check when the endpoint refuses or cannot
     be reached; ``err.oauth_error`` is the OAuth error code (``invalid_client``, …, or
     ``not_found`` for a 404). The secret is only ever sent over https, or http to
-    loopback.
+    loopback. The answer is read within :data:`MAX_TOKEN_BODY` bytes and ``deadline``
+    seconds (default: ``timeout``).
     """
     if not settings.has_credentials:
         raise AuthError(
@@ -153,12 +159,23 @@ def fetch_token(
             timeout=timeout,
             # A redirect could carry the form somewhere we never checked.
             allow_redirects=False,
+            stream=True,
         )
-    except requests.RequestException as exc:
-        raise AuthError(
-            f"Could not reach the token endpoint {url}: {_unreachable(exc)}. "
-            "Check UT_TOKEN_URL and your network connection."
-        ) from None
+        # Bounded like every API answer: a token endpoint is a server too.
+        read_body(
+            resp,
+            max_body=MAX_TOKEN_BODY,
+            deadline=timeout if deadline is None else deadline,
+            started=sent,
+        )
+    except (requests.RequestException, TooLarge, TooSlow) as exc:
+        if isinstance(exc, TooLarge):
+            what = f"The token endpoint {url} answered with more than {MAX_TOKEN_BODY:,} bytes"
+        elif isinstance(exc, TooSlow):
+            what = f"The token endpoint {url} took too long to answer"
+        else:
+            what = f"Could not reach the token endpoint {url}: {_unreachable(exc)}"
+        raise AuthError(f"{what}. Check UT_TOKEN_URL and your network connection.") from None
     if resp.status_code != 200:
         error, description = _oauth_error(resp)
         # The server's sentence keeps its words, not its full stop: "(…: bad secret)."

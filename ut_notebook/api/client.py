@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-import urllib3
 
 from .._version import __version__
 from ..errors import (
@@ -39,6 +38,9 @@ from ..errors import (
 )
 from .auth import FALLBACK_ERRORS, Token, TokenAuth, TokenInfo, TokenListener, TokenManager
 from .auth import fetch_token as _fetch_token
+from .body import TooLarge as _TooLarge
+from .body import TooSlow as _TooSlow
+from .body import read_body
 from .retry import Action, Decision, RetryPolicy, decide
 from .scheduler import RateLimitWait, RateSnapshot, Scheduler, WaitCallback, current_context
 from .settings import Settings, check_transport
@@ -56,9 +58,6 @@ _RETRYABLE_EXCEPTIONS = (
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
 )
-# Bodies are read in pieces this large (decompressed pieces stay near this size too,
-# so a gzip bomb is stopped at the cap, not after inflating).
-_CHUNK = 16 * 1024
 
 
 @dataclass
@@ -70,14 +69,6 @@ class ClientStats:
     rate_limited: int = 0  # 429 answers received
     waited: float = 0.0  # seconds slept for the rate limit, Retry-After or backoff
     by_status: dict[int, int] = field(default_factory=dict)
-
-
-class _TooSlow(Exception):
-    """A body arrived slower than the request deadline allows."""
-
-
-class _TooLarge(Exception):
-    """A body is larger than the policy's ``max_body``."""
 
 
 class Client:
@@ -155,12 +146,19 @@ class Client:
 
     def _fetch_token(self) -> Token:
         timeout = self.retry.timeout[1]
+        deadline = self.retry.deadline
         if self._endpoint is not None:
-            return _fetch_token(self.http, self.settings, timeout=timeout, endpoint=self._endpoint)
+            return _fetch_token(
+                self.http, self.settings, timeout=timeout, endpoint=self._endpoint,
+                deadline=deadline,
+            )  # fmt: skip
         candidates = self.settings.token_endpoints()
         for index, endpoint in enumerate(candidates):
             try:
-                token = _fetch_token(self.http, self.settings, timeout=timeout, endpoint=endpoint)
+                token = _fetch_token(
+                    self.http, self.settings, timeout=timeout, endpoint=endpoint,
+                    deadline=deadline,
+                )  # fmt: skip
             except AuthError as err:
                 last = index == len(candidates) - 1
                 if last or getattr(err, "oauth_error", "") not in FALLBACK_ERRORS:
@@ -233,15 +231,19 @@ class Client:
         try:
             return json.loads(resp.content)
         except (ValueError, RecursionError):
-            raise APIError(
-                f"The API answered {path} with a body that is not JSON "
-                f"({resp.headers.get('Content-Type', 'no content type')}): "
-                f"{_excerpt(resp)!r}. This is usually a temporary proxy problem: try again "
-                "in a minute.",
-                status=resp.status_code,
-                url=resp.url,
-                body=_excerpt(resp),
-            ) from None
+            pass
+        # Raised outside the except block: the JSONDecodeError would stay on the error's
+        # __context__ (even with "from None") and its .doc is the whole body, which may
+        # echo our token.
+        raise APIError(
+            f"The API answered {path} with a body that is not JSON "
+            f"({resp.headers.get('Content-Type', 'no content type')}): "
+            f"{_excerpt(resp)!r}. This is usually a temporary proxy problem: try again "
+            "in a minute.",
+            status=resp.status_code,
+            url=resp.url,
+            body=_excerpt(resp),
+        )
 
     def get_text(
         self,
@@ -333,6 +335,8 @@ class Client:
         """One request, its body read within the size cap and deadline. The scheduler
         learns from the answer *before* the slot is released."""
         resp: requests.Response | None = None
+        # The deadline counts from here: a server slow to send its headers spends it too.
+        started = time.monotonic()
         try:
             resp = self.http.get(
                 url,
@@ -345,7 +349,7 @@ class Client:
                 allow_redirects=False,
                 stream=True,
             )
-            _read_body(resp, self.retry, started=time.monotonic())
+            _read_body(resp, self.retry, started=started)
             return resp, None
         except _RETRYABLE_EXCEPTIONS as exc:
             return None, exc
@@ -442,34 +446,7 @@ def _path(url: str) -> str:
 
 
 def _read_body(resp: requests.Response, policy: RetryPolicy, *, started: float) -> None:
-    """Read the whole body into ``resp`` with a size cap (counted after decompression)
-    and a total deadline, so neither a gzip bomb nor a trickling server can hold us.
-
-    ``read1`` returns what one read of the socket gave, so the deadline is checked
-    after every few bytes, not after every full chunk (which a trickle never fills)."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        while True:
-            try:
-                chunk = resp.raw.read1(_CHUNK, decode_content=True)
-            except urllib3.exceptions.DecodeError as exc:
-                raise requests.exceptions.ContentDecodingError(str(exc)) from None
-            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError):
-                raise requests.exceptions.ChunkedEncodingError("connection broken") from None
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > policy.max_body:
-                raise _TooLarge()
-            if time.monotonic() - started > policy.deadline:
-                raise _TooSlow()
-            chunks.append(chunk)
-    except BaseException:
-        resp.close()
-        raise
-    resp._content = b"".join(chunks)  # what resp.content / .text / .json() then read
-    resp._content_consumed = True
+    read_body(resp, max_body=policy.max_body, deadline=policy.deadline, started=started)
 
 
 def _decode(resp: requests.Response) -> str:

@@ -89,6 +89,7 @@ class OffsetPager:
     truncated: bool = False
     complete: bool = True
     problems: list[str] = field(default_factory=list)
+    unkeyed: int = 0  # items without a key, over all pages
 
     def run(self, bar: LoadBar) -> None:
         goal: int | None = None  # positions of the initial list to read: all, or max_rows
@@ -151,8 +152,8 @@ class OffsetPager:
                 unkeyed += 1
                 continue
             self.rows.setdefault(value, item)
-        if unkeyed:
-            self.problems.append(f"{unkeyed:,} items without a {self.key}")
+        # Counted over the whole load: one "1 item without..." per page would read as 1.
+        self.unkeyed += unkeyed
         return len(self.rows) - before
 
     def _check(self, goal: int) -> None:
@@ -168,7 +169,10 @@ class OffsetPager:
         short = goal - len(self.rows)
         if short > 0:
             self.complete = False
-            why = "; ".join(dict.fromkeys(self.problems)) or "the pages ended early"
+            problems = list(self.problems)
+            if self.unkeyed:
+                problems.append(f"{self.unkeyed:,} items without a {self.key}")
+            why = "; ".join(dict.fromkeys(problems)) or "the pages ended early"
             warnings.warn(
                 f"Read {len(self.rows):,} of the {goal:,} {self.what} the API counts "
                 f"(totalCount): {short:,} missing ({why}). df.attrs['complete'] is False; "

@@ -13,6 +13,7 @@ UserTesting from the test's completed sessions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -45,9 +46,25 @@ QX_SCHEMA = {
 
 
 def _number(value: Any) -> float | None:
+    """A finite number, else None (JSON may carry NaN, Infinity or 1e400)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _count(value: Any) -> int | None:
+    """A whole number of sessions that fits an Int64 column, else None."""
+    number = _number(value)
+    if number is None or not number.is_integer() or abs(number) >= 2**63:
+        return None
+    return int(number)
+
+
+def _object(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a field of the wrong type
+    reads as absent instead of raising AttributeError."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def load_qx_scores(
@@ -76,7 +93,7 @@ def load_qx_scores(
     )
     try:
         items = body["qxScores"]
-        meta = body.get("meta") or {}
+        meta = _object(body.get("meta"))
         if not isinstance(items, list):
             raise TypeError("qxScores is not a list")
     except (KeyError, TypeError, AttributeError) as exc:
@@ -84,13 +101,13 @@ def load_qx_scores(
             f"Unexpected answer for the QXscores of test {test_id}: {exc}. "
             "The API may have changed; please report this."
         ) from None
-    completes = _number(meta.get("completes"))
+    completes = _count(meta.get("completes"))
     rows = []
     for item in items:
         if not isinstance(item, Mapping):
             continue
-        components = item.get("components") or {}
-        values = item.get("values") or {}
+        components = _object(item.get("components"))
+        values = _object(item.get("values"))
         tasks = values.get("behavioral")
         rows.append(
             {
@@ -104,7 +121,7 @@ def load_qx_scores(
                 "appearance": _number(values.get("appearance")),
                 "loyalty": _number(values.get("loyalty")),
                 "behavioralTasks": [_number(v) for v in tasks] if isinstance(tasks, list) else None,
-                "completes": None if completes is None else int(completes),
+                "completes": completes,
             }
         )
     df = typed_frame(rows, QX_SCHEMA)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from ..api.client import Client
 from ..api.connect import require_client
+from ..api.settings import is_loopback
 from ..errors import APIError
 from ..ids import parse_uuid
 
@@ -53,14 +55,34 @@ class VideoURL:
             f"expires_at={self.expires_at.isoformat()!r})"
         )
 
+    @property
+    def linkable(self) -> bool:
+        """True for an ``https:`` URL, or ``http:`` to loopback (the simulator's): only
+        those are rendered as links -- a ``javascript:``, ``data:`` or plain-http URL from
+        a hostile answer never becomes something a click would run or leak."""
+        return _linkable(self.url)
+
     def _repr_html_(self) -> str:
         import html
 
+        expires = f"(link expires {self.expires_at:%Y-%m-%d %H:%M} UTC)"
+        sid = html.escape(self.session_id)
+        if not self.linkable:
+            return f"video of session {sid}: not an https link, not shown {expires}"
         return (
             f'<a href="{html.escape(self.url)}" target="_blank" rel="noopener">video of session '
-            f"{html.escape(self.session_id)}</a> (link expires {self.expires_at:%Y-%m-%d %H:%M} "
-            "UTC)"
+            f"{sid}</a> {expires}"
         )
+
+
+def _linkable(url: str) -> bool:
+    parts = urlsplit(url)
+    # Exactly what the browser will parse: no spaces or controls for it to strip first.
+    if url != url.strip() or any(ord(c) < 33 or c == "\\" for c in url):
+        return False
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and is_loopback(parts.hostname)
 
 
 def video_url(
