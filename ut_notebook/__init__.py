@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from .loaders.sessions import load_sessions
     from .loaders.transcripts import load_transcript, load_transcripts
     from .loaders.video import VideoURL, video_url
+    from .store import SyncResult, benchmark, export_parquet, open_store, read_store, sync
     from .ui.lab import pick_test_id
     from .ui.login import CredentialsWidget, login
 
@@ -86,6 +87,13 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "VideoURL": (".loaders.video", "VideoURL"),
     "video_url": (".loaders.video", "video_url"),
     "pick_test_id": (".ui.lab", "pick_test_id"),
+    # The research store: duckdb is imported only when a store is opened (an extra).
+    "SyncResult": (".store", "SyncResult"),
+    "benchmark": (".store", "benchmark"),
+    "export_parquet": (".store", "export_parquet"),
+    "open_store": (".store", "open_store"),
+    "read_store": (".store", "read_store"),
+    "sync": (".store", "sync"),
     # ipywidgets only when the form is built; login() outside a kernel never needs it.
     "login": (".ui.login", "login"),
     "CredentialsWidget": (".ui.login", "CredentialsWidget"),
@@ -95,7 +103,18 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 }
 
 # Submodules reachable as attributes (``ut.cache.get_cache()``), as after eager imports.
-_SUBMODULES = ("api", "cache", "cli", "errors", "frames", "ids", "jobs", "loaders", "ui")
+_SUBMODULES = (
+    "api",
+    "cache",
+    "cli",
+    "errors",
+    "frames",
+    "ids",
+    "jobs",
+    "loaders",
+    "store",
+    "ui",
+)
 
 __all__ = [
     "APIConnectionError",
@@ -119,10 +138,12 @@ __all__ = [
     "RetryPolicy",
     "SessionDetails",
     "Settings",
+    "SyncResult",
     "TruncatedResultWarning",
     "UTError",
     "VideoURL",
     "__version__",
+    "benchmark",
     "charts",
     "clear_cache",
     "connect",
@@ -130,6 +151,7 @@ __all__ = [
     "current_session",
     "demo",
     "disconnect",
+    "export_parquet",
     "list_tests",
     "list_workspaces",
     "load_qx_scores",
@@ -139,7 +161,10 @@ __all__ = [
     "load_transcript",
     "load_transcripts",
     "login",
+    "open_store",
     "pick_test_id",
+    "read_store",
+    "sync",
     "video_url",
 ]
 
