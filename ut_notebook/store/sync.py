@@ -303,20 +303,16 @@ class _Run:
         status = dict(zip(sessions["sessionId"], sessions["status"].astype("string"), strict=True))
         state = self.state(test_id)
 
-        def todo(what: str, only_complete: bool) -> list[str]:
-            return [
-                sid
-                for sid, st in status.items()
-                if (not only_complete or st == "COMPLETE") and state.get((sid, what)) != st
-            ]
+        def todo(what: str) -> list[str]:
+            # New sessions, and those whose status changed since their answer was stored
+            # (an IN_PROGRESS session's transcript grows; a COMPLETE one's never changes).
+            return [sid for sid, st in status.items() if state.get((sid, what)) != st]
 
         if "details" in self.what:
-            info["fetched"] += self.per_session(test_id, "details", todo("details", False), status)
+            info["fetched"] += self.per_session(test_id, "details", todo("details"), status)
         speech = product is None or pd.isna(product) or product in _SPEECH
         if "transcripts" in self.what and speech:
-            info["fetched"] += self.per_session(
-                test_id, "transcripts", todo("transcripts", True), status
-            )
+            info["fetched"] += self.per_session(test_id, "transcripts", todo("transcripts"), status)
         video = product is None or pd.isna(product) or product in _VIDEO
         if "clips" in self.what and video:
             if _clip_loader() is None:
@@ -324,7 +320,7 @@ class _Run:
                 if note not in self.result.skipped:
                     self.result.skipped.append(note)
             else:
-                info["fetched"] += self.per_session(test_id, "clips", todo("clips", True), status)
+                info["fetched"] += self.per_session(test_id, "clips", todo("clips"), status)
         if "qx_scores" in self.what:
             self.qx_scores(test_id, status, state)
         info["requests"] = self.used - before
