@@ -440,3 +440,44 @@ def test_filler_tests_improve_gently_over_time() -> None:
     assert abs(shift).max() < 0.6  # gentle: well under one standard deviation of mood
     named = [s for s in CATALOG.values() if s.key in ut.demo.TESTS]
     assert all(s.mood_shift == 0 for s in named)
+
+
+def _bench_frame() -> pd.DataFrame:
+    """A benchmark-shaped frame (what ut.benchmark returns), made by hand."""
+    return pd.DataFrame(
+        {
+            "testId": ["a", "b", "c"],
+            "title": ["First", "Second", "Third"],
+            "created": pd.to_datetime(["2026-01-01", "2026-03-01", "2026-05-01"], utc=True),
+            "productType": pd.Categorical(["SURVEY", "SURVEY", "THINK_OUT_LOUD"]),
+            "completion": pd.array([0.5, 0.7, None], dtype="Float64"),
+            "completion_low": pd.array([0.3, 0.5, None], dtype="Float64"),
+            "completion_high": pd.array([0.7, 0.85, None], dtype="Float64"),
+            "completion_n": pd.array([10, 12, 0], dtype="Int64"),
+        }
+    )
+
+
+def test_benchmark_chart_has_dates_error_bars_and_titles() -> None:
+    fig = ut.charts.benchmark(_bench_frame(), metric="completion")
+    (trace,) = fig.data  # only SURVEY has the metric
+    assert [str(x)[:10] for x in trace.x] == ["2026-01-01", "2026-03-01"]
+    assert list(trace.y) == pytest.approx([50.0, 70.0])  # a share, shown in %
+    assert list(trace.error_y.array) == pytest.approx([20.0, 15.0])
+    assert list(trace.error_y.arrayminus) == pytest.approx([20.0, 20.0])
+    assert [c[0] for c in trace.customdata] == ["First", "Second"]
+    assert fig.layout.xaxis.title.text == "Test date"
+    with pytest.raises(ValueError, match="metric must be one of"):
+        ut.charts.benchmark(_bench_frame(), metric="happiness")
+
+
+def test_benchmark_tasks_chart_compares_one_task_across_tests() -> None:
+    frame = pd.concat(
+        [_bench_frame().assign(text="Find a recipe"), _bench_frame().assign(text="Only once")]
+    )
+    frame.loc[frame["text"] == "Only once", "completion"] = pd.NA
+    fig = ut.charts.benchmark_tasks(frame, metric="completion")
+    assert [t.name for t in fig.data] == ["Find a recipe"]
+    assert len(fig.data[0].x) == 2
+    none = ut.charts.benchmark_tasks(frame, metric="completion", min_tests=3)
+    assert not none.data and "No task" in none.layout.annotations[0].text
