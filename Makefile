@@ -38,6 +38,7 @@ test: $(STAMP) chromium lint
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.details
+	$(BIN)/python -m benchmarks.sync
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts
