@@ -21,7 +21,9 @@ IDS = [p.name for p in NOTEBOOKS]
 
 
 def test_the_example_notebooks_are_there() -> None:
-    assert {"01_quickstart.ipynb", "02_sessions_overview.ipynb"} <= set(IDS)
+    assert {"01_quickstart.ipynb", "02_sessions_overview.ipynb", "07_across_tests.ipynb"} <= set(
+        IDS
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
