@@ -167,7 +167,8 @@ class SyncLock:
         while not self._try(fd):
             if time.monotonic() >= deadline:
                 try:
-                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
                 finally:
                     os.close(fd)
                 raise UTError(
@@ -176,7 +177,8 @@ class SyncLock:
                 )
             time.sleep(0.2)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, str(os.getpid()).encode())  # for the other sync's message
         self._fd = fd
         return self
 
