@@ -212,7 +212,10 @@ def test_new_sessions_are_fetched_and_nothing_else(server: Any, tmp_path: Path) 
     assert set(ut.read_store("participants", db=db)["sessionId"]) >= new
 
 
-def test_a_session_whose_status_changed_is_fetched_again(server: Any, tmp_path: Path) -> None:
+def test_a_session_whose_status_changed_is_fetched_again(
+    server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UT_CACHE", "0")  # the store alone decides what is fetched
     client = connect_to(server)
     db = tmp_path / "store.duckdb"
     ut.sync(db, tests=[TOL], what=("details",), client=client, progress=False)
@@ -224,20 +227,16 @@ def test_a_session_whose_status_changed_is_fetched_again(server: Any, tmp_path: 
             "UPDATE sync_state SET status = 'IN_PROGRESS' WHERE sessionId = ? AND what = 'details'",
             [victim],
         )
+        con.execute("DELETE FROM tasks WHERE sessionId = ?", [victim])
     server.reset_log()
     ut.sync(db, tests=[TOL], what=("details",), client=client, progress=False)
-    fetched = [r.path for r in server.requests if r.path.startswith(DETAILS)]
-    # Its COMPLETE answer is in the loaders' cache from the first sync: no request needed,
-    # but the store's bookkeeping must now say COMPLETE.
-    assert fetched in ([], [DETAILS + victim])
-    state = ut.open_store(db)
-    try:
-        status = state.execute(
+    assert [r.path for r in _api(server)] == [PAGES, DETAILS + victim]
+    with ut.open_store(db) as con:
+        status = con.execute(
             "SELECT status FROM sync_state WHERE sessionId = ? AND what = 'details'", [victim]
         ).fetchone()
-    finally:
-        state.close()
-    assert status == ("COMPLETE",)
+        tasks = con.execute("SELECT count(*) FROM tasks WHERE sessionId = ?", [victim]).fetchone()
+    assert status == ("COMPLETE",) and tasks[0] > 0
 
 
 # -- budget, interruption, concurrency ---------------------------------------------------------
