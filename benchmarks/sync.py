@@ -33,6 +33,7 @@ from ut_notebook.demo.catalog import CATALOG
 
 RESULTS = Path(__file__).parent / "results"
 DETAILS = "/api/v3/sessionResults/"
+_VIDEO = ("NON_THINK_OUT_LOUD", "THINK_OUT_LOUD")
 
 
 def _api(server: DemoServer) -> list[Any]:
@@ -63,6 +64,8 @@ def _loaders(client: ut.Client, tests: list[str]) -> None:
         details = ut.load_session_details(sessions, client=client, progress=False)
         if product.get(test) == "THINK_OUT_LOUD":
             ut.load_transcripts(sessions, client=client, progress=False)
+        if product.get(test) in _VIDEO and hasattr(ut, "load_clips"):  # when this version has it
+            ut.load_clips(sessions, client=client, progress=False)
         if (details.task_groups["type"].astype("string") == "QX_SCORE").any():
             ut.load_qx_scores(test, client=client)
 

@@ -124,6 +124,8 @@ def test_first_sync_makes_the_loaders_requests_once_and_a_second_only_the_pages(
         ut.load_session_details(sessions, client=loaders, progress=False)
         if test == TOL:  # transcripts: the think-out-loud test's
             ut.load_transcripts(sessions, client=loaders, progress=False)
+        if test in (TOL, INTERACTION) and hasattr(ut, "load_clips"):  # video tests' clips
+            ut.load_clips(sessions, client=loaders, progress=False)
         if test == INTERACTION:  # the only one with QX task groups
             ut.load_qx_scores(test, client=loaders)
     assert len(first) == len(_api(twin))
