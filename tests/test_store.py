@@ -23,7 +23,7 @@ import pytest
 import ut_notebook as ut
 from tests.conftest import connect_to
 from ut_notebook.store import DATA_TABLES, TABLES
-from ut_notebook.store.benchmark import adjusted_wald, log_t_interval, nps_interval
+from ut_notebook.store.metrics import adjusted_wald, log_t_interval, nps_interval
 
 duckdb = pytest.importorskip("duckdb")
 

@@ -20,9 +20,9 @@ DuckDB is optional: ``pip install 'ut-notebook[store]'``. See docs/STORE.md.
 
 from __future__ import annotations
 
-from .benchmark import METRICS, benchmark
 from .db import default_store_path, open_store, read_store
 from .export import export_parquet
+from .metrics import METRICS, benchmark
 from .schema import DATA_TABLES, TABLES
 from .sync import WHAT, SyncResult, sync
 

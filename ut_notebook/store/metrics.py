@@ -1,5 +1,6 @@
 """``ut.benchmark()``: one row per test (or per test and task) with the usual UX metrics
-and their 95 % intervals, read from the research store.
+and their 95 % intervals, read from the research store. (The module is ``metrics`` so
+that ``ut_notebook.store.benchmark`` stays the function.)
 
 ========================  ===============================================================
 metric                    what, and its interval
@@ -93,7 +94,7 @@ def nps_interval(scores: np.ndarray, z: float = Z95) -> tuple[float, float, floa
     and to detractors (Rocks 2016).
 
     >>> [round(v, 1) for v in nps_interval(np.array([10, 9, 8, 3, 10, 7, 9, 2, 10, 6.0]))]
-    [20.0, -22.9, 57.9]
+    [20.0, -30.3, 61.1]
     """
     n = len(scores)
     if n == 0:
