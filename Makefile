@@ -1,6 +1,7 @@
 # The two commands the README names. Each sets itself up on a fresh machine.
 #   make demo   JupyterLab on notebooks/ against the built-in API simulator
 #   make test   lint + the whole test suite (simulator over HTTP, notebooks, real browser)
+# Both install the test and store extras: the demo notebooks include the research store.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,7 +14,7 @@ CHROMIUM ?= /usr/bin/chromium
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,store]'
 	touch $(STAMP)
 
 # Debian's chromium: the browser-download step of test tools cannot work here.
@@ -37,6 +38,7 @@ test: $(STAMP) chromium lint
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.details
+	$(BIN)/python -m benchmarks.sync
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts

@@ -21,7 +21,12 @@ IDS = [p.name for p in NOTEBOOKS]
 
 
 def test_the_example_notebooks_are_there() -> None:
-    assert {"01_quickstart.ipynb", "02_sessions_overview.ipynb", "06_findings.ipynb"} <= set(IDS)
+    assert {
+        "01_quickstart.ipynb",
+        "02_sessions_overview.ipynb",
+        "06_findings.ipynb",
+        "07_across_tests.ipynb",
+    } <= set(IDS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

@@ -66,6 +66,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     )
     from .loaders.transcripts import load_transcript, load_transcripts
     from .loaders.video import VideoURL, video_url
+    from .store import SyncResult, benchmark, export_parquet, open_store, read_store, sync
     from .ui.chooser import TestChooser, choose_test
     from .ui.lab import pick_test_id
     from .ui.login import CredentialsWidget, login
@@ -125,6 +126,13 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     # ipywidgets only when a test is to be chosen.
     "TestChooser": (".ui.chooser", "TestChooser"),
     "choose_test": (".ui.chooser", "choose_test"),
+    # The research store: duckdb is imported only when a store is opened (an extra).
+    "SyncResult": (".store", "SyncResult"),
+    "benchmark": (".store", "benchmark"),
+    "export_parquet": (".store", "export_parquet"),
+    "open_store": (".store", "open_store"),
+    "read_store": (".store", "read_store"),
+    "sync": (".store", "sync"),
     # ipywidgets only when the form is built; login() outside a kernel never needs it.
     "login": (".ui.login", "login"),
     "CredentialsWidget": (".ui.login", "CredentialsWidget"),
@@ -149,6 +157,7 @@ _SUBMODULES = (
     "ids",
     "jobs",
     "loaders",
+    "store",
     "ui",
 )
 
@@ -177,6 +186,7 @@ __all__ = [
     "SessionDetails",
     "SessionViewer",
     "Settings",
+    "SyncResult",
     "TestChooser",
     "TestInfo",
     "TruncatedResultWarning",
@@ -184,6 +194,7 @@ __all__ = [
     "UnreadAnswersWarning",
     "VideoURL",
     "__version__",
+    "benchmark",
     "charts",
     "choose_test",
     "clear_cache",
@@ -195,6 +206,7 @@ __all__ = [
     "disconnect",
     "download_clips",
     "download_videos",
+    "export_parquet",
     "highlight_reel_url",
     "kwic",
     "list_tests",
@@ -213,10 +225,13 @@ __all__ = [
     "load_transcript",
     "load_transcripts",
     "login",
+    "open_store",
     "pick_test_id",
+    "read_store",
     "show",
     "show_session",
     "stats",
+    "sync",
     "verbatims",
     "video_url",
 ]

@@ -252,12 +252,19 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="serve the notebooks in DIR (default: the example notebooks)",
     )
+    from .store.cli import add_parser as add_sync
+
+    add_sync(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "sync":
+        from .store.cli import run as run_sync
+
+        return run_sync(args)
     if args.command != "demo":
         parser.print_help()
         return 2

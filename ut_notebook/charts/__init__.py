@@ -17,6 +17,7 @@ one import line below.
 from __future__ import annotations
 
 from ._base import PALETTE, STATUS_COLORS, TEMPLATE, TEMPLATE_NAME, empty_figure
+from .benchmark import benchmark, benchmark_tasks
 from .details import (
     demographics,
     multiple_choice,
@@ -44,6 +45,8 @@ __all__ = [
     "STATUS_LABELS",
     "TEMPLATE",
     "TEMPLATE_NAME",
+    "benchmark",
+    "benchmark_tasks",
     "demographics",
     "duration_distribution",
     "empty_figure",

@@ -64,6 +64,9 @@ class TestSpec:
     workspace: str  # workspace uuid
     n_audiences: int = 3
     short_test: bool = False
+    # Added to every participant's mood (which drives NPS, ratings and task success):
+    # filler tests drift gently better over time, so a benchmark across tests shows a trend.
+    mood_shift: float = 0.0
 
     @property
     def plan(self) -> str:
@@ -167,8 +170,17 @@ _FORMATS = {
 }
 
 
+def _trend(end_before: int, jitter: random.Random) -> float:
+    """A gentle improvement over time: -0.3 for a test that ended 400 days before the
+    anchor, +0.3 for a recent one, plus a little noise of its own (about ±8 NPS points,
+    ±4 QXscore points and ±3 % task success end to end)."""
+    return round(0.3 - 0.6 * (end_before - 10) / 390 + jitter.gauss(0, 0.08), 3)
+
+
 def _fillers(workspace: Workspace, prefix: str, count: int, seed: str) -> list[TestSpec]:
     rng = random.Random(seed)
+    # A separate generator: the trend must not change the ids, titles and sizes above.
+    jitter = random.Random(f"{seed}:trend")
     products = ("SURVEY", "NON_THINK_OUT_LOUD", "THINK_OUT_LOUD")
     out = []
     for i in range(count):
@@ -193,6 +205,7 @@ def _fillers(workspace: Workspace, prefix: str, count: int, seed: str) -> list[T
                 workspace=workspace.uuid,
                 n_audiences=rng.randint(1, 3),
                 short_test=rng.random() < 0.2,
+                mood_shift=_trend(end_before, jitter),
             )
         )
     return out

@@ -188,6 +188,7 @@ def play(
 def task_answer_for(
     spec: TestSpec, session_id: str, task: TaskDef, mood: float
 ) -> tuple[bool, dict[str, Any] | None]:
+    mood += spec.mood_shift  # the test's drift over time (filler tests; catalog.py)
     return task_answer(task, task_rng(session_id, task_uuid(spec.id, task.key)), mood)
 
 
