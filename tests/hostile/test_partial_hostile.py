@@ -21,7 +21,7 @@ import pytest
 import ut_notebook as ut
 from tests.hostile.conftest import good_items, make_test_id, paged, sid
 from tests.hostile.server import HostileServer, Reply, Request
-from ut_notebook.frames import OddValuesWarning
+from ut_notebook.frames import MalformedValuesWarning
 
 TEST_ID = make_test_id(1)
 PAGE = 2  # sessions per page: the first page is good, later ones are hostile
@@ -113,7 +113,7 @@ def test_odd_dates_become_NaT_with_one_warning_per_field_naming_how_many() -> No
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             df = ut.load_sessions(TEST_ID, client=client, page_size=PAGE, progress=False)
-        odd = [str(w.message) for w in caught if issubclass(w.category, OddValuesWarning)]
+        odd = [str(w.message) for w in caught if issubclass(w.category, MalformedValuesWarning)]
         assert len(odd) == 2, odd
         assert "3 value(s) of 'startTime'" in odd[0]
         assert "1 value(s) of 'finishTime'" in odd[1]
@@ -190,7 +190,7 @@ def test_garbage_qxscore_answers_give_a_frame_or_a_UTError(case: str) -> None:
         client = server.connect()
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", OddValuesWarning)
+                warnings.simplefilter("ignore", MalformedValuesWarning)
                 df = ut.load_qx_scores(TEST_ID, client=client)
         except ut.UTError as err:
             assert "QXscores" in str(err)

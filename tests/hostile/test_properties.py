@@ -25,7 +25,7 @@ from ut_notebook.api.auth import Token, fetch_token
 from ut_notebook.api.retry import Action, RetryPolicy, decide
 from ut_notebook.api.scheduler import Scheduler, parse_rate_headers, parse_retry_after
 from ut_notebook.api.settings import load_settings
-from ut_notebook.frames import OddValuesWarning
+from ut_notebook.frames import MalformedValuesWarning
 from ut_notebook.loaders.sessions import SESSION_SCHEMA, _frame, _parse_page
 
 TEST_ID = make_test_id(1)
@@ -102,7 +102,7 @@ pages = st.one_of(
 def _frame_or_error(build: Any) -> pd.DataFrame | None:
     """``build()`` must give a DataFrame or raise a UTError; odd values only warn."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OddValuesWarning)
+        warnings.simplefilter("ignore", MalformedValuesWarning)
         warnings.simplefilter("ignore", ut.IncompleteResultWarning)
         warnings.simplefilter("ignore", ut.TruncatedResultWarning)
         try:
