@@ -389,9 +389,90 @@ def test_every_chart_of_every_demo_test(client: ut.Client, name: str) -> None:
         assert figures["nps"].layout.meta["nps"] == charts.nps_score(scores)
         assert sum(sum(t.y) for t in figures["nps"].data) == len(scores)
     if name == "interaction":
+        # The QX questions repeat after each task group: grouped; the plan names the ends.
+        assert figures["rating_scales"].layout.yaxis.type == "multicategory"
+        assert len(set(figures["rating_scales"].data[0].y[0])) == 2
+        ut.load_test(TESTS[name])
+        rated = charts.rating_scales(details.tasks)
+        assert rated.data[0].name == "1 Strongly disagree"
+        assert rated.data[-1].name == "5 Strongly agree"
         qx = ut.load_qx_scores(TESTS[name])
         fig = charts.qx_scores(qx)
         assert [t.name for t in fig.data] == list(qx["label"])
         assert_polished(fig)
         dist = charts.qx_score_distribution(details.task_groups, names=qx)
         assert [t.name for t in dist.data] == list(qx["label"])
+
+
+# -- what a researcher sees: legends, scale ends, groups, outcomes, axes -----------------------
+
+
+def _rating(uuid: str, text: str, value: int, start: int = 0) -> dict:
+    return _task(
+        uuid,
+        "RATING_SCALE",
+        text,
+        start,
+        start + 10_000,
+        ratingScale={"value": value, "scaleMin": 1, "scaleMax": 5},
+    )
+
+
+def _qx_like(n: int, values: list[int]) -> dict:
+    """A session answering the same two statements after each of two task groups."""
+    texts = ["Easy to use.", "I trust it."] * 2
+    tasks = [
+        _rating(f"r{i}", t, v, 20_000 * i)
+        for i, (t, v) in enumerate(zip(texts, values, strict=True))
+    ]
+    return {"sessionId": f"q{n}", "taskGroups": [], "tasks": tasks}
+
+
+def test_rating_scales_legend_names_each_rating_and_the_plan_s_end_labels() -> None:
+    from ut_notebook import known_tests
+
+    tasks = DETAILS.tasks.copy()
+    plain = charts.rating_scales(tasks)
+    assert plain.layout.showlegend and [t.name for t in plain.data] == ["1", "2", "3", "4", "5"]
+    assert all(t.showlegend is not False for t in plain.data)
+    tasks.attrs["testId"] = "d203c616-c736-56a6-b2c2-4b3bf3ce8d27"
+    known_tests.remember(tasks.attrs["testId"], endpoints={"How easy?": ("Hard", "Easy")})
+    fig = charts.rating_scales(tasks)
+    assert [t.name for t in fig.data] == ["1 Hard", "2", "3", "4", "5 Easy"]
+    assert "mean 3.20 of 1 (Hard) – 5 (Easy)" in fig.data[0].y[0]
+    assert fig.layout.xaxis.title.text == "Share of answers (1 = Hard → 5 = Easy)"
+    # End labels in the frame itself (a plan merged in) win over remembered ones.
+    merged = tasks.assign(lowerEndpoint="Awful", upperEndpoint="Great")
+    assert [t.name for t in charts.rating_scales(merged).data][::4] == ["1 Awful", "5 Great"]
+    assert_polished(fig)
+
+
+def test_rating_scales_group_a_repeated_statement_by_task_group() -> None:
+    raw = [_qx_like(0, [1, 2, 4, 5]), _qx_like(1, [3, 2, 5, 5])]
+    tasks = build_details([r["sessionId"] for r in raw], {r["sessionId"]: r for r in raw}).tasks
+    fig = charts.rating_scales(tasks)
+    groups, statements = (list(level) for level in fig.data[0].y)
+    assert groups == ["Task group 1", "Task group 1", "Task group 2", "Task group 2"]
+    assert [s.split("<br>")[0] for s in statements] == [
+        "1. Easy to use.",
+        "2. I trust it.",
+        "3. Easy to use.",
+        "4. I trust it.",
+    ]
+    assert "mean 2.00" in statements[0] and "mean 4.50" in statements[2]
+    assert fig.layout.yaxis.type == "multicategory"
+    # The plan's task groups, when merged in, decide instead of the repetition.
+    planned = tasks.assign(
+        taskGroupId=tasks["taskId"].map({"r0": "a", "r1": "b", "r2": "a", "r3": "b"})
+    )
+    by_plan = charts.rating_scales(planned).data[0].y
+    assert list(by_plan[0]) == ["Task group 1"] * 2 + ["Task group 2"] * 2
+    assert [s.split("<br>")[0] for s in by_plan[1]] == [
+        "1. Easy to use.",
+        "3. Easy to use.",
+        "2. I trust it.",
+        "4. I trust it.",
+    ]
+    # Statements asked once are not grouped.
+    assert charts.rating_scales(DETAILS.tasks).layout.yaxis.type == "category"
+    assert_polished(fig)

@@ -408,16 +408,64 @@ def nps(
 # -- rating scales --------------------------------------------------------------------------
 
 
-def _scale_ends(df: pd.DataFrame, text: Any, low: int, high: int) -> str:
-    """ "1 (Very difficult) – 5 (Very easy)" with the test plan's end labels, when
-    ``ut.load_test`` has read the plan of this frame's test; else "1–5"."""
+def _end_labels(df: pd.DataFrame, rows: pd.DataFrame, text: Any) -> tuple[str | None, str | None]:
+    """The scale's (low, high) end labels: the frame's ``lowerEndpoint``/``upperEndpoint``
+    columns when it has them (a plan merged in), else what ``ut.load_test`` read from
+    this frame's test plan, else ``(None, None)``."""
+    found: list[str | None] = [None, None]
+    for index, column in enumerate(("lowerEndpoint", "upperEndpoint")):
+        if column in rows.columns and rows[column].notna().any():
+            found[index] = str(rows[column].dropna().iloc[0])
+    if any(found):
+        return found[0], found[1]
     from ..known_tests import endpoints_of
 
     known = endpoints_of(df.attrs.get("testId"), text)
-    if not known or not any(known):
+    return (known[0], known[1]) if known else (None, None)
+
+
+def _scale_ends(low: int, high: int, ends: tuple[str | None, str | None]) -> str:
+    """ "1 (Very difficult) – 5 (Very easy)" when the end labels are known, else "1–5"."""
+    if not any(ends):
         return f"{low}–{high}"
-    lower, upper = (f" ({label})" if label else "" for label in known)
+    lower, upper = (f" ({label})" if label else "" for label in ends)
     return f"{low}{lower} – {high}{upper}"
+
+
+def _rating_groups(rows: pd.DataFrame, ids: list[str]) -> dict[str, str] | None:
+    """Task id -> task group label when the rated statements repeat (a QX test asks the
+    same four questions after each task group), else ``None``: no grouping needed.
+
+    A ``taskGroupId`` column (the plan's, merged in) decides when present. The v3
+    answers do not say which group a task belongs to, so otherwise a group ends where a
+    statement comes round again, in plan order."""
+    texts = {
+        tid: str(
+            rows.loc[rows["taskId"].astype("string").eq(tid).fillna(False).to_numpy(), "text"].iloc[
+                0
+            ]
+        )
+        for tid in ids
+    }
+    if len(set(texts.values())) == len(texts):
+        return None
+    if "taskGroupId" in rows.columns and rows["taskGroupId"].notna().any():
+        first = rows.drop_duplicates("taskId").set_index("taskId")["taskGroupId"]
+        order = list(dict.fromkeys(str(first[tid]) for tid in ids if not pd.isna(first[tid])))
+        return {
+            tid: f"Task group {order.index(str(first[tid])) + 1}"
+            if not pd.isna(first[tid])
+            else "No task group"
+            for tid in ids
+        }
+    groups: dict[str, str] = {}
+    number, seen = 1, set()
+    for tid in ids:
+        if texts[tid] in seen:
+            number, seen = number + 1, set()
+        seen.add(texts[tid])
+        groups[tid] = f"Task group {number}"
+    return groups
 
 
 def rating_scales(
@@ -434,7 +482,11 @@ def rating_scales(
     Takes ``details.tasks``; charts every RATING_SCALE task (``task=``: some of them,
     by id, position, text or a list). Colours run from the scale's low end (orange)
     through neutral grey to its high end (blue), whatever the scale's length (1-5,
-    1-7...); the mean is in each task's label.
+    1-7...); the legend names each rating, with the scale's end labels ("1 Strongly
+    disagree") when known: from ``lowerEndpoint``/``upperEndpoint`` columns, or from the
+    test plan once ``ut.load_test`` has read it. The mean is in each task's label. When
+    a test asks the same statement more than once (after each QX task group), the
+    statements are grouped by task group on the axis.
 
     Read it: compare where the blue starts, not only the means -- two tasks with the
     same mean can split opinions very differently.
@@ -450,6 +502,11 @@ def rating_scales(
     if candidates.empty:
         return _empty("No rating-scale answers", title, df, height=height, template=template)
     ids = _select(candidates, task, chart)
+    ids = [tid for tid, _, _ in _task_order(candidates) if tid in ids]  # plan order
+    groups = _rating_groups(candidates, ids)
+    if groups:  # a group's statements together, groups in order of first appearance
+        order = list(dict.fromkeys(groups[tid] for tid in ids))
+        ids.sort(key=lambda tid: order.index(groups[tid]))
     bars: list[dict[str, Any]] = []
     for tid in ids:
         rows = candidates[candidates["taskId"].astype("string").eq(tid).fillna(False).to_numpy()]
@@ -458,20 +515,28 @@ def rating_scales(
         high = int(rows["scaleMax"].max()) if rows["scaleMax"].notna().any() else int(ratings.max())
         first = rows.iloc[0]
         mean = float(ratings.mean())
-        ends = _scale_ends(df, first.get("text"), low, high)
+        end_labels = _end_labels(df, rows, first.get("text"))
+        ends = _scale_ends(low, high, end_labels)
         bars.append(
             {
                 "label": f"{_task_label(first.get('position'), first.get('text'))}"
                 f"<br><sup>mean {mean:.2f} of {ends} · n={len(ratings):,}</sup>",
+                "group": groups[tid] if groups else None,
                 "low": low,
                 "high": high,
+                "ends": end_labels,
                 "counts": ratings.value_counts(),
                 "n": len(ratings),
             }
         )
     values = range(min(b["low"] for b in bars), max(b["high"] for b in bars) + 1)
+    # The legend names the ends only when every bar shares them: one scale, one legend.
+    scales = {(b["low"], b["high"], b["ends"]) for b in bars}
+    shared = next(iter(scales)) if len(scales) == 1 else None
     fig = go.Figure()
-    y = [b["label"] for b in bars]
+    y: Any = [b["label"] for b in bars]
+    if groups:
+        y = [[b["group"] for b in bars], y]  # a multicategory axis: group, then statement
     for value in values:
         shares, counts, colors, texts = [], [], [], []
         for b in bars:
@@ -483,35 +548,52 @@ def rating_scales(
             counts.append(k)
             colors.append(sample_colorscale(RATING_SCALE, [position])[0])
             texts.append(str(value) if share >= 6 else "")
+        name = str(value)
+        if shared is not None:
+            low, high, (low_label, high_label) = shared
+            end = low_label if value == low else high_label if value == high else None
+            name = f"{value} {end}" if end else name
         fig.add_trace(
             go.Bar(
                 x=shares,
                 y=y,
                 orientation="h",
-                name=str(value),
+                name=name,
                 marker={"color": colors, "line": {"color": "white", "width": 1}},
                 text=texts,
                 textposition="inside",
                 insidetextanchor="middle",
                 customdata=np.column_stack([counts, shares]),
                 hovertemplate=(
-                    f"Rating <b>{value}</b>: %{{customdata[0]:,}} participants "
+                    f"Rating <b>{html.escape(name)}</b>: %{{customdata[0]:,}} participants "
                     "(%{customdata[1]:.1f}%)<extra></extra>"
                 ),
-                showlegend=False,
+                legendrank=value,
             )
         )
-    fig.update_layout(barmode="stack", bargap=0.35)
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.35,
+        showlegend=True,
+        legend={"title": {"text": "Rating"}, "traceorder": "normal"},
+    )
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    fig.update_yaxes(autorange="reversed", type="category", ticksuffix=" ")
+    fig.update_yaxes(
+        autorange="reversed", type="multicategory" if groups else "category", ticksuffix=" "
+    )
+    if shared is not None and any(shared[2]):
+        low, high, (low_label, high_label) = shared
+        scale = f"{low} = {low_label or low} → {high} = {high_label or high}"
+    else:
+        scale = "low → high"
     return finish(
         fig,
         title=title,
         subtitle=subtitle_of(df, _n(len(bars), "rating task")),
-        height=height or 150 + 70 * len(bars),
+        height=height or 170 + 70 * len(bars),
         template=template,
         labels=labels,
-        axis_titles={"x": ("xaxis", "Share of answers (low → high)"), "y": ("yaxis", "Task")},
+        axis_titles={"x": ("xaxis", f"Share of answers ({scale})"), "y": ("yaxis", "Task")},
     )
 
 
