@@ -476,3 +476,71 @@ def test_rating_scales_group_a_repeated_statement_by_task_group() -> None:
     # Statements asked once are not grouped.
     assert charts.rating_scales(DETAILS.tasks).layout.yaxis.type == "category"
     assert_polished(fig)
+
+
+def _navigation(n: int, seconds: int, success: bool | None) -> dict:
+    """A session with one URL task (success as given) and one rating task."""
+    url = {"url": "https://shop.example/", "success": success}
+    return {
+        "sessionId": f"n{n}",
+        "taskGroups": [],
+        "tasks": [
+            _task("t-url", "URL", "Find the bread.", 0, seconds * 1000, url=url),
+            _rating("t-rate", "How easy?", 4, seconds * 1000),
+        ],
+    }
+
+
+NAV_RAW = [
+    _navigation(0, 60, True),
+    _navigation(1, 120, True),
+    _navigation(2, 180, False),
+    _navigation(3, 240, None),
+    _navigation(4, 3600, False),  # the outlier: an hour
+]
+NAV = build_details([r["sessionId"] for r in NAV_RAW], {r["sessionId"]: r for r in NAV_RAW})
+
+
+def test_task_durations_tell_successes_from_failures() -> None:
+    fig = charts.task_durations(NAV.tasks)
+    by_name = {(t.name, t.y[0]): sorted(t.x) for t in fig.data}
+    assert by_name == {
+        ("Succeeded", "1. Find the bread."): [1.0, 2.0],
+        ("Failed", "1. Find the bread."): [3.0, 60.0],
+        ("Outcome not recorded", "1. Find the bread."): [4.0],
+        ("2. How easy?", "2. How easy?"): [1 / 6] * 5,  # no outcome: one box
+    }
+    colours = {t.name: t.marker.color for t in fig.data}
+    assert colours["Succeeded"] != colours["Failed"]
+    # Each outcome once in the legend, however many tasks have it.
+    assert [t.name for t in fig.data if t.showlegend] == [
+        "Succeeded",
+        "Failed",
+        "Outcome not recorded",
+    ]
+    assert fig.layout.boxmode == "group"
+    assert charts.task_durations(DETAILS.tasks).layout.boxmode == "overlay"  # nothing to split
+    assert_polished(fig)
+
+
+def test_task_durations_log_or_clipped_axis_keeps_the_outlier_from_squashing_the_rest() -> None:
+    linear = charts.task_durations(NAV.tasks, task=1)
+    assert linear.layout.xaxis.type in (None, "-", "linear") and linear.layout.meta["clip"] is None
+    log = charts.task_durations(NAV.tasks, task=1, axis="log")
+    assert log.layout.xaxis.type == "log" and "log scale" in log.layout.xaxis.title.text
+    clipped = charts.task_durations(NAV.tasks, task=1, axis="clip", clip=0.75)
+    cap = float(np.quantile([1.0, 2.0, 3.0, 4.0, 60.0], 0.75))  # 4 minutes
+    assert clipped.layout.meta["clip"] == pytest.approx(cap)
+    assert clipped.layout.xaxis.range[1] == pytest.approx(cap * 1.04)
+    (marks,) = [t for t in clipped.data if isinstance(t, go.Scatter)]
+    assert list(marks.x) == [pytest.approx(cap)] and list(marks.customdata) == [60.0]
+    assert list(marks.text) == ["n4"] and "clipped" in marks.name
+    # Boxes keep the real times: the clipped one is still in its box.
+    assert 60.0 in [x for t in clipped.data if isinstance(t, go.Box) for x in t.x]
+    assert "1 longer time marked ▶" in clipped.layout.title.subtitle.text
+    assert "75th percentile" in clipped.layout.xaxis.title.text
+    with pytest.raises(ValueError, match="axis must be one of"):
+        charts.task_durations(NAV.tasks, axis="sqrt")
+    with pytest.raises(ValueError, match="clip is a quantile"):
+        charts.task_durations(NAV.tasks, axis="clip", clip=95)
+    assert_polished(clipped)

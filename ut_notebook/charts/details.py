@@ -685,11 +685,18 @@ def multiple_choice(
 # -- tasks: durations and skips -------------------------------------------------------------
 
 
+# Outcome of a task with a success/failure answer: its colour (green done, red not).
+OUTCOME_COLORS = {"Succeeded": "#009E73", "Failed": "#D55E00"}
+AXES = ("linear", "log", "clip")
+
+
 def task_durations(
     df: Any,
     *,
     task: Any = None,
     include_skipped: bool = False,
+    axis: str = "linear",
+    clip: float = 0.95,
     title: str | None = None,
     height: int | None = None,
     labels: Labels = None,
@@ -699,14 +706,25 @@ def task_durations(
 
     Takes ``details.tasks``. Only tasks participants reached count, and skipped ones
     only with ``include_skipped=True``. Each box spans the middle half of the sessions
-    with the median inside; dots are outliers (hover for the session id).
+    with the median inside; dots are outliers (hover for the session id). Where the
+    answer says whether the task succeeded (the ``success`` column of URL and prototype
+    tasks), the task gets a green box for successes and a red one for failures.
+
+    ``axis``: ``"linear"`` (default); ``"log"``, a log axis where every duration keeps
+    its place; or ``"clip"``, which ends the axis at the ``clip`` quantile of all the
+    durations shown (0.95: the 95th percentile) and marks each longer one at the edge
+    (▶, hover for its real time). Boxes are always computed from the real times.
 
     Read it: long or widely spread tasks are where participants struggled or explored;
-    compare with the skip rates.
+    compare with the skip rates, and successes with failures.
     """
     chart = "task_durations"
     df = _frame(df, "tasks")
     check_frame(df, {"task": "taskId", "duration": "duration", "id": "sessionId"}, chart)
+    if axis not in AXES:
+        raise ValueError(f"{chart}(): axis must be one of {', '.join(AXES)}, not {axis!r}.")
+    if not 0 < clip < 1:
+        raise ValueError(f"{chart}(): clip is a quantile between 0 and 1 (0.95), not {clip!r}.")
     title = title or "Time on task"
     if not pd.api.types.is_timedelta64_dtype(df["duration"].dtype):
         raise ValueError(
@@ -717,32 +735,108 @@ def task_durations(
     if rows.empty:
         return _empty("No task durations", title, df, height=height, template=template)
     ids = _select(rows, task, chart)
+    shown = rows[rows["taskId"].astype("string").isin(ids).fillna(False).to_numpy()]
+    all_minutes = shown["duration"].dt.total_seconds().to_numpy() / 60
+    cap = float(np.quantile(all_minutes, clip)) if axis == "clip" else None
+    has_success = "success" in rows.columns
     fig = go.Figure()
+    legend_seen: set[str] = set()
+    clipped_x: list[float] = []
+    clipped_y: list[str] = []
+    clipped_text: list[str] = []
+    names: list[str] = []
     for index, (tid, position, text) in enumerate(t for t in _task_order(rows) if t[0] in ids):
         part = rows[rows["taskId"].astype("string").eq(tid).fillna(False).to_numpy()]
-        minutes = part["duration"].dt.total_seconds().to_numpy() / 60
+        name = _task_label(position, text)
+        names.append(name)
+        success = part["success"] if has_success else pd.Series(pd.NA, index=part.index)
+        # Split only where the outcome is known for someone: a task without a
+        # success/failure answer keeps one box in its own colour.
+        if success.notna().any():
+            outcomes = [
+                ("Succeeded", success.eq(True).fillna(False).to_numpy()),
+                ("Failed", success.eq(False).fillna(False).to_numpy()),
+            ]
+            if success.isna().any():
+                outcomes.append(("Outcome not recorded", success.isna().to_numpy()))
+        else:
+            outcomes = [("All sessions", np.ones(len(part), dtype=bool))]
+        for outcome, mask in outcomes:
+            sub = part[mask]
+            if sub.empty:
+                continue
+            minutes = sub["duration"].dt.total_seconds().to_numpy() / 60
+            color = OUTCOME_COLORS.get(outcome, PALETTE[index % len(PALETTE)])
+            if outcome == "Outcome not recorded":
+                color = PALETTE[6]
+            legend = outcome in OUTCOME_COLORS or outcome == "Outcome not recorded"
+            fig.add_trace(
+                go.Box(
+                    x=minutes,
+                    y=[name] * len(minutes),
+                    name=outcome if legend else name,
+                    legendgroup=outcome,
+                    offsetgroup=outcome if legend else None,
+                    orientation="h",
+                    boxpoints="outliers",
+                    marker={"color": color, "size": 5},
+                    text=sub["sessionId"].astype("string").fillna("?").to_numpy(),
+                    hovertemplate=(
+                        f"%{{x:.1f}} min · {outcome.lower()}<br>%{{text}}<extra></extra>"
+                        if legend
+                        else "%{x:.1f} min<br>%{text}<extra></extra>"
+                    ),
+                    showlegend=legend and outcome not in legend_seen,
+                )
+            )
+            if legend:
+                legend_seen.add(outcome)
+            if cap is not None:
+                over = minutes > cap
+                clipped_x.extend(minutes[over])
+                clipped_y.extend([name] * int(over.sum()))
+                clipped_text.extend(sub["sessionId"].astype("string").fillna("?").to_numpy()[over])
+    if clipped_x:
         fig.add_trace(
-            go.Box(
-                x=minutes,
-                name=_task_label(position, text),
-                orientation="h",
-                boxpoints="outliers",
-                marker={"color": PALETTE[index % len(PALETTE)], "size": 5},
-                text=part["sessionId"].astype("string").fillna("?").to_numpy(),
-                hovertemplate="%{x:.1f} min<br>%{text}<extra></extra>",
-                showlegend=False,
+            go.Scatter(
+                x=[cap] * len(clipped_x),
+                y=clipped_y,
+                mode="markers",
+                name=f"Longer than {cap:.1f} min (clipped)",
+                marker={"symbol": "triangle-right", "size": 10, "color": "#24292f"},
+                customdata=np.array(clipped_x),
+                text=clipped_text,
+                hovertemplate=("%{customdata:.1f} min (beyond the axis)<br>%{text}<extra></extra>"),
+                cliponaxis=False,
             )
         )
-    fig.update_yaxes(autorange="reversed", type="category", ticksuffix=" ")
-    fig.update_xaxes(rangemode="tozero")
+    split = bool(legend_seen)
+    fig.update_layout(
+        showlegend=split or bool(clipped_x),
+        boxmode="group" if split else "overlay",
+        meta={"clip": cap, "clipped": len(clipped_x)},
+    )
+    fig.update_yaxes(autorange="reversed", type="category", categoryarray=names, ticksuffix=" ")
+    axis_title = "Time on task (minutes)"
+    if axis == "log":
+        fig.update_xaxes(type="log")
+        axis_title += ", log scale"
+    elif cap is not None:
+        fig.update_xaxes(range=[0, cap * 1.04])
+        axis_title += f", axis ends at the {clip * 100:g}th percentile ({cap:.1f} min)"
+    else:
+        fig.update_xaxes(rangemode="tozero")
+    extra = [f"{_n(len(clipped_x), 'longer time')} marked ▶ at the edge"] if clipped_x else []
     return finish(
         fig,
         title=title,
-        subtitle=subtitle_of(df, _n(len(ids), "task"), _n(rows["sessionId"].nunique(), "session")),
-        height=height or 160 + 44 * len(ids),
+        subtitle=subtitle_of(
+            df, _n(len(ids), "task"), _n(rows["sessionId"].nunique(), "session"), *extra
+        ),
+        height=height or 160 + (60 if split else 44) * len(ids),
         template=template,
         labels=labels,
-        axis_titles={"x": ("xaxis", "Time on task (minutes)"), "y": ("yaxis", "Task")},
+        axis_titles={"x": ("xaxis", axis_title), "y": ("yaxis", "Task")},
     )
 
 
