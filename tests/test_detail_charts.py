@@ -544,3 +544,28 @@ def test_task_durations_log_or_clipped_axis_keeps_the_outlier_from_squashing_the
     with pytest.raises(ValueError, match="clip is a quantile"):
         charts.task_durations(NAV.tasks, axis="clip", clip=95)
     assert_polished(clipped)
+
+
+def test_skip_rates_one_base_per_axis_and_not_reached_once_per_task() -> None:
+    fig = charts.skip_rates(DETAILS.tasks)
+    skipped, unreached = fig.data
+    # Two panels: each axis title names one base.
+    assert (skipped.xaxis, unreached.xaxis) == ("x", "x2")
+    assert fig.layout.xaxis.title.text == "Skipped: % of the participants who reached the task"
+    assert fig.layout.xaxis2.title.text == "Not reached: % of all 5 sessions"
+    assert fig.layout.xaxis.range == fig.layout.xaxis2.range  # one scale for both
+    # Skip counts say their own base; "not reached" is labelled only where it happened.
+    assert list(skipped.text) == ["20% · 1 of 5", "0% · 0 of 5", "0% · 0 of 4"]
+    assert list(unreached.text) == ["", "", "20% · 1"]
+    assert skipped.showlegend is False and unreached.showlegend is False
+    assert_polished(fig)
+
+
+def test_skip_rates_of_a_task_nobody_reached() -> None:
+    raw = [_navigation(n, 60, True) for n in range(3)]
+    for session in raw:
+        session["tasks"][1]["response"] = None  # everybody stopped after the first task
+    tasks = build_details([r["sessionId"] for r in raw], {r["sessionId"]: r for r in raw}).tasks
+    skipped, unreached = charts.skip_rates(tasks).data
+    assert list(skipped.text) == ["0% · 0 of 3", ""]
+    assert list(unreached.x) == [0.0, 100.0] and list(unreached.text) == ["", "100% · 3"]

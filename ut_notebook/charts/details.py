@@ -814,6 +814,8 @@ def task_durations(
     fig.update_layout(
         showlegend=split or bool(clipped_x),
         boxmode="group" if split else "overlay",
+        # At the right, not above: the subtitle (test, counts, clipped times) needs the row.
+        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top"},
         meta={"clip": cap, "clipped": len(clipped_x)},
     )
     fig.update_yaxes(autorange="reversed", type="category", categoryarray=names, ticksuffix=" ")
@@ -848,8 +850,13 @@ def skip_rates(
     labels: Labels = None,
     template: Any = None,
 ) -> go.Figure:
-    """Per task, in plan order: the share of participants who skipped it (of those who
-    reached it), and the share of sessions that never reached it (dropped out before).
+    """Per task, in plan order, two panels side by side: on the left the share of
+    participants who skipped it, of those who reached it; on the right the share of all
+    sessions that never reached it (they stopped before).
+
+    Each panel has one base, named in its axis title: a skip rate and a not-reached
+    rate are shares of different groups and are not drawn against one axis. Each task
+    has one not-reached bar, labelled only where someone did not reach it.
 
     Takes ``details.tasks``. Read it: a skip spike marks a question people did not want
     to or could not answer; "not reached" growing along the plan shows where
@@ -861,6 +868,7 @@ def skip_rates(
     title = title or "Skipped and unreached tasks"
     if df.empty:
         return _empty("No tasks yet", title, df, height=height, template=template)
+    sessions = int(df["sessionId"].nunique()) if "sessionId" in df.columns else 0
     names, skipped, unreached, custom = [], [], [], []
     for tid, position, text in _task_order(df):
         part = df[df["taskId"].astype("string").eq(tid).fillna(False).to_numpy()]
@@ -872,7 +880,7 @@ def skip_rates(
         unreached.append((n_all - n_reached) / n_all * 100 if n_all else 0.0)
         custom.append([int(skips.sum()), n_reached, n_all - n_reached, n_all])
     custom_array = np.array(custom)
-    fig = go.Figure()
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.08)
     fig.add_trace(
         go.Bar(
             x=skipped,
@@ -881,13 +889,21 @@ def skip_rates(
             name="Skipped",
             marker={"color": PALETTE[1]},
             customdata=custom_array,
-            text=[f"{v:.0f}%" if v >= 0.5 else "" for v in skipped],
+            # The base is the task's own: say it on the bar ("1 of 4"). A task nobody
+            # reached says so once, in the other panel.
+            text=[
+                f"{v:.0f}% · {k:,} of {n:,}" if n else ""
+                for v, (k, n, _, _) in zip(skipped, custom, strict=True)
+            ],
             textposition="auto",
             hovertemplate=(
-                "<b>%{y}</b><br>skipped by %{customdata[0]:,} of %{customdata[1]:,} "
-                "(%{x:.1f}%)<extra></extra>"
+                "<b>%{y}</b><br>skipped by %{customdata[0]:,} of the %{customdata[1]:,} "
+                "participants who reached it (%{x:.1f}%)<extra></extra>"
             ),
-        )
+            showlegend=False,
+        ),
+        row=1,
+        col=1,
     )
     fig.add_trace(
         go.Bar(
@@ -897,26 +913,35 @@ def skip_rates(
             name="Not reached",
             marker={"color": PALETTE[6]},
             customdata=custom_array,
-            text=[f"{v:.0f}%" if v >= 0.5 else "" for v in unreached],
+            text=[
+                f"{v:.0f}% · {c[2]:,}" if c[2] else ""
+                for v, c in zip(unreached, custom, strict=True)
+            ],
             textposition="auto",
             hovertemplate=(
                 "<b>%{y}</b><br>not reached in %{customdata[2]:,} of %{customdata[3]:,} "
                 "sessions (%{x:.1f}%)<extra></extra>"
             ),
-        )
+            showlegend=False,
+        ),
+        row=1,
+        col=2,
     )
-    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_layout(bargap=0.3)
     fig.update_yaxes(autorange="reversed", type="category", ticksuffix=" ")
     fig.update_xaxes(rangemode="tozero", ticksuffix="%")
+    top = max([*skipped, *unreached, 1.0])
+    fig.update_xaxes(range=[0, min(100.0, top * 1.15)])  # both panels on one scale
     return finish(
         fig,
         title=title,
-        subtitle=subtitle_of(df, _n(df["sessionId"].nunique(), "session")),
-        height=height or 180 + 46 * len(names),
+        subtitle=subtitle_of(df, _n(sessions, "session")),
+        height=height or 180 + 36 * len(names),
         template=template,
         labels=labels,
         axis_titles={
-            "x": ("xaxis", "Skipped: % of those who reached the task · Not reached: % of sessions"),
+            "x": ("xaxis", "Skipped: % of the participants who reached the task"),
+            "x2": ("xaxis2", f"Not reached: % of all {_n(sessions, 'session')}"),
             "y": ("yaxis", "Task"),
         },
     )
