@@ -439,7 +439,8 @@ def test_rating_scales_legend_names_each_rating_and_the_plan_s_end_labels() -> N
     known_tests.remember(tasks.attrs["testId"], endpoints={"How easy?": ("Hard", "Easy")})
     fig = charts.rating_scales(tasks)
     assert [t.name for t in fig.data] == ["1 Hard", "2", "3", "4", "5 Easy"]
-    assert "mean 3.20 of 1 (Hard) – 5 (Easy)" in fig.data[0].y[0]
+    # The legend and the axis name the ends, so the label keeps its short scale.
+    assert "mean 3.20 of 1–5" in fig.data[0].y[0] and "Hard" not in fig.data[0].y[0]
     assert fig.layout.xaxis.title.text == "Share of answers (1 = Hard → 5 = Easy)"
     # End labels in the frame itself (a plan merged in) win over remembered ones.
     merged = tasks.assign(lowerEndpoint="Awful", upperEndpoint="Great")

@@ -533,6 +533,11 @@ def rating_scales(
     # The legend names the ends only when every bar shares them: one scale, one legend.
     scales = {(b["low"], b["high"], b["ends"]) for b in bars}
     shared = next(iter(scales)) if len(scales) == 1 else None
+    if shared is not None and any(shared[2]):
+        # The legend and the axis title name the ends: each label says "1–5" only.
+        full = _scale_ends(shared[0], shared[1], shared[2])
+        for b in bars:
+            b["label"] = b["label"].replace(full, _scale_ends(b["low"], b["high"], (None, None)))
     fig = go.Figure()
     y: Any = [b["label"] for b in bars]
     if groups:
@@ -575,7 +580,16 @@ def rating_scales(
         barmode="stack",
         bargap=0.35,
         showlegend=True,
-        legend={"title": {"text": "Rating"}, "traceorder": "normal"},
+        # At the right, not above: end labels make the legend too long for the title row.
+        legend={
+            "title": {"text": "Rating"},
+            "traceorder": "normal",
+            "orientation": "v",
+            "x": 1.02,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "top",
+        },
     )
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     fig.update_yaxes(
