@@ -389,9 +389,184 @@ def test_every_chart_of_every_demo_test(client: ut.Client, name: str) -> None:
         assert figures["nps"].layout.meta["nps"] == charts.nps_score(scores)
         assert sum(sum(t.y) for t in figures["nps"].data) == len(scores)
     if name == "interaction":
+        # The QX questions repeat after each task group: grouped; the plan names the ends.
+        assert figures["rating_scales"].layout.yaxis.type == "multicategory"
+        assert len(set(figures["rating_scales"].data[0].y[0])) == 2
+        ut.load_test(TESTS[name])
+        rated = charts.rating_scales(details.tasks)
+        assert rated.data[0].name == "1 Strongly disagree"
+        assert rated.data[-1].name == "5 Strongly agree"
         qx = ut.load_qx_scores(TESTS[name])
         fig = charts.qx_scores(qx)
         assert [t.name for t in fig.data] == list(qx["label"])
         assert_polished(fig)
         dist = charts.qx_score_distribution(details.task_groups, names=qx)
         assert [t.name for t in dist.data] == list(qx["label"])
+
+
+# -- what a researcher sees: legends, scale ends, groups, outcomes, axes -----------------------
+
+
+def _rating(uuid: str, text: str, value: int, start: int = 0) -> dict:
+    return _task(
+        uuid,
+        "RATING_SCALE",
+        text,
+        start,
+        start + 10_000,
+        ratingScale={"value": value, "scaleMin": 1, "scaleMax": 5},
+    )
+
+
+def _qx_like(n: int, values: list[int]) -> dict:
+    """A session answering the same two statements after each of two task groups."""
+    texts = ["Easy to use.", "I trust it."] * 2
+    tasks = [
+        _rating(f"r{i}", t, v, 20_000 * i)
+        for i, (t, v) in enumerate(zip(texts, values, strict=True))
+    ]
+    return {"sessionId": f"q{n}", "taskGroups": [], "tasks": tasks}
+
+
+def test_rating_scales_legend_names_each_rating_and_the_plan_s_end_labels() -> None:
+    from ut_notebook import known_tests
+
+    tasks = DETAILS.tasks.copy()
+    plain = charts.rating_scales(tasks)
+    assert plain.layout.showlegend and [t.name for t in plain.data] == ["1", "2", "3", "4", "5"]
+    assert all(t.showlegend is not False for t in plain.data)
+    tasks.attrs["testId"] = "d203c616-c736-56a6-b2c2-4b3bf3ce8d27"
+    known_tests.remember(tasks.attrs["testId"], endpoints={"How easy?": ("Hard", "Easy")})
+    fig = charts.rating_scales(tasks)
+    assert [t.name for t in fig.data] == ["1 Hard", "2", "3", "4", "5 Easy"]
+    # The legend and the axis name the ends, so the label keeps its short scale.
+    assert "mean 3.20 of 1–5" in fig.data[0].y[0] and "Hard" not in fig.data[0].y[0]
+    assert fig.layout.xaxis.title.text == "Share of answers (1 = Hard → 5 = Easy)"
+    # End labels in the frame itself (a plan merged in) win over remembered ones.
+    merged = tasks.assign(lowerEndpoint="Awful", upperEndpoint="Great")
+    assert [t.name for t in charts.rating_scales(merged).data][::4] == ["1 Awful", "5 Great"]
+    assert_polished(fig)
+
+
+def test_rating_scales_group_a_repeated_statement_by_task_group() -> None:
+    raw = [_qx_like(0, [1, 2, 4, 5]), _qx_like(1, [3, 2, 5, 5])]
+    tasks = build_details([r["sessionId"] for r in raw], {r["sessionId"]: r for r in raw}).tasks
+    fig = charts.rating_scales(tasks)
+    groups, statements = (list(level) for level in fig.data[0].y)
+    assert groups == ["Task group 1", "Task group 1", "Task group 2", "Task group 2"]
+    assert [s.split("<br>")[0] for s in statements] == [
+        "1. Easy to use.",
+        "2. I trust it.",
+        "3. Easy to use.",
+        "4. I trust it.",
+    ]
+    assert "mean 2.00" in statements[0] and "mean 4.50" in statements[2]
+    assert fig.layout.yaxis.type == "multicategory"
+    # The plan's task groups, when merged in, decide instead of the repetition.
+    planned = tasks.assign(
+        taskGroupId=tasks["taskId"].map({"r0": "a", "r1": "b", "r2": "a", "r3": "b"})
+    )
+    by_plan = charts.rating_scales(planned).data[0].y
+    assert list(by_plan[0]) == ["Task group 1"] * 2 + ["Task group 2"] * 2
+    assert [s.split("<br>")[0] for s in by_plan[1]] == [
+        "1. Easy to use.",
+        "3. Easy to use.",
+        "2. I trust it.",
+        "4. I trust it.",
+    ]
+    # Statements asked once are not grouped.
+    assert charts.rating_scales(DETAILS.tasks).layout.yaxis.type == "category"
+    assert_polished(fig)
+
+
+def _navigation(n: int, seconds: int, success: bool | None) -> dict:
+    """A session with one URL task (success as given) and one rating task."""
+    url = {"url": "https://shop.example/", "success": success}
+    return {
+        "sessionId": f"n{n}",
+        "taskGroups": [],
+        "tasks": [
+            _task("t-url", "URL", "Find the bread.", 0, seconds * 1000, url=url),
+            _rating("t-rate", "How easy?", 4, seconds * 1000),
+        ],
+    }
+
+
+NAV_RAW = [
+    _navigation(0, 60, True),
+    _navigation(1, 120, True),
+    _navigation(2, 180, False),
+    _navigation(3, 240, None),
+    _navigation(4, 3600, False),  # the outlier: an hour
+]
+NAV = build_details([r["sessionId"] for r in NAV_RAW], {r["sessionId"]: r for r in NAV_RAW})
+
+
+def test_task_durations_tell_successes_from_failures() -> None:
+    fig = charts.task_durations(NAV.tasks)
+    by_name = {(t.name, t.y[0]): sorted(t.x) for t in fig.data}
+    assert by_name == {
+        ("Succeeded", "1. Find the bread."): [1.0, 2.0],
+        ("Failed", "1. Find the bread."): [3.0, 60.0],
+        ("Outcome not recorded", "1. Find the bread."): [4.0],
+        ("2. How easy?", "2. How easy?"): [1 / 6] * 5,  # no outcome: one box
+    }
+    colours = {t.name: t.marker.color for t in fig.data}
+    assert colours["Succeeded"] != colours["Failed"]
+    # Each outcome once in the legend, however many tasks have it.
+    assert [t.name for t in fig.data if t.showlegend] == [
+        "Succeeded",
+        "Failed",
+        "Outcome not recorded",
+    ]
+    assert fig.layout.boxmode == "group"
+    assert charts.task_durations(DETAILS.tasks).layout.boxmode == "overlay"  # nothing to split
+    assert_polished(fig)
+
+
+def test_task_durations_log_or_clipped_axis_keeps_the_outlier_from_squashing_the_rest() -> None:
+    linear = charts.task_durations(NAV.tasks, task=1)
+    assert linear.layout.xaxis.type in (None, "-", "linear") and linear.layout.meta["clip"] is None
+    log = charts.task_durations(NAV.tasks, task=1, axis="log")
+    assert log.layout.xaxis.type == "log" and "log scale" in log.layout.xaxis.title.text
+    clipped = charts.task_durations(NAV.tasks, task=1, axis="clip", clip=0.75)
+    cap = float(np.quantile([1.0, 2.0, 3.0, 4.0, 60.0], 0.75))  # 4 minutes
+    assert clipped.layout.meta["clip"] == pytest.approx(cap)
+    assert clipped.layout.xaxis.range[1] == pytest.approx(cap * 1.04)
+    (marks,) = [t for t in clipped.data if isinstance(t, go.Scatter)]
+    assert list(marks.x) == [pytest.approx(cap)] and list(marks.customdata) == [60.0]
+    assert list(marks.text) == ["n4"] and "clipped" in marks.name
+    # Boxes keep the real times: the clipped one is still in its box.
+    assert 60.0 in [x for t in clipped.data if isinstance(t, go.Box) for x in t.x]
+    assert "1 longer time marked ▶" in clipped.layout.title.subtitle.text
+    assert "75th percentile" in clipped.layout.xaxis.title.text
+    with pytest.raises(ValueError, match="axis must be one of"):
+        charts.task_durations(NAV.tasks, axis="sqrt")
+    with pytest.raises(ValueError, match="clip is a quantile"):
+        charts.task_durations(NAV.tasks, axis="clip", clip=95)
+    assert_polished(clipped)
+
+
+def test_skip_rates_one_base_per_axis_and_not_reached_once_per_task() -> None:
+    fig = charts.skip_rates(DETAILS.tasks)
+    skipped, unreached = fig.data
+    # Two panels: each axis title names one base.
+    assert (skipped.xaxis, unreached.xaxis) == ("x", "x2")
+    assert fig.layout.xaxis.title.text == "Skipped: % of the participants who reached the task"
+    assert fig.layout.xaxis2.title.text == "Not reached: % of all 5 sessions"
+    assert fig.layout.xaxis.range == fig.layout.xaxis2.range  # one scale for both
+    # Skip counts say their own base; "not reached" is labelled only where it happened.
+    assert list(skipped.text) == ["20% · 1 of 5", "0% · 0 of 5", "0% · 0 of 4"]
+    assert list(unreached.text) == ["", "", "20% · 1"]
+    assert skipped.showlegend is False and unreached.showlegend is False
+    assert_polished(fig)
+
+
+def test_skip_rates_of_a_task_nobody_reached() -> None:
+    raw = [_navigation(n, 60, True) for n in range(3)]
+    for session in raw:
+        session["tasks"][1]["response"] = None  # everybody stopped after the first task
+    tasks = build_details([r["sessionId"] for r in raw], {r["sessionId"]: r for r in raw}).tasks
+    skipped, unreached = charts.skip_rates(tasks).data
+    assert list(skipped.text) == ["0% · 0 of 3", ""]
+    assert list(unreached.x) == [0.0, 100.0] and list(unreached.text) == ["", "100% · 3"]

@@ -778,3 +778,56 @@ def test_login_in_a_kernel_connects_unattended_and_saves_no_secret(
     assert len(tokens) == 1
     for secret in (server.config.client_secret, *tokens):
         assert secret not in text
+
+
+# -- the test picker offered once connected ------------------------------------------------
+
+
+def test_choose_a_test_once_connected_lists_tests_only_when_asked(
+    server: Any, make_widget: Callable[..., CredentialsWidget]
+) -> None:
+    widget = make_widget()
+    assert widget.choose_button.disabled and widget.test_id is None  # not connected yet
+    assert widget.choose_button in widget.buttons.children
+    fill(widget, server, server.config.client_secret)
+    widget.connect_button.click()
+    assert widget.state == "connected" and not widget.choose_button.disabled
+    # Connecting lists nothing: the tests are read when the button asks for them.
+    assert server.count(WORKSPACES) == 0 and widget.test_box.children == ()
+    widget.choose_button.click()
+    listed = server.count(WORKSPACES)
+    assert listed >= 1
+    chooser = widget.chooser
+    assert isinstance(chooser, ut.TestChooser) and widget.test_box.children == (chooser,)
+    titles = [label for label, _ in chooser.dropdown.options]
+    assert len(titles) == len(ut.list_tests(progress=False)) >= 2
+    assert widget.test_id == chooser.value and widget.test_id
+    # Choosing in the picker (as the browser does) is what the form reports.
+    other = chooser.dropdown.options[-1][1]
+    assert other != widget.test_id
+    update(chooser.dropdown, index=len(chooser.dropdown.options) - 1)
+    assert widget.test_id == other
+    # Searching narrows the list; the form follows the picker's value.
+    update(chooser.search, value=chooser.dropdown.options[0][0].split(" · ")[0])
+    assert widget.test_id == chooser.dropdown.options[0][1]
+    assert_nowhere(widget, server.config.client_secret, token_used(server))
+
+
+def test_choose_again_replaces_the_picker_and_disconnect_drops_it(
+    make_widget: Callable[..., CredentialsWidget],
+) -> None:
+    widget = make_widget()
+    widget.demo_button.click()
+    first = widget.choose_test()
+    assert first is not None and widget.test_id == first.value
+    assert widget.test_id == ut.demo.TESTS["survey"]  # the demo's default test
+    widget.choose_button.click()
+    second = widget.chooser
+    assert second is not first and widget.test_box.children == (second,)
+    assert first.comm is None and first.dropdown.comm is None  # closed, not left behind
+    widget.disconnect_button.click()
+    # A picker of a closed connection's tests would mislead: gone, and the button off.
+    assert widget.test_id is None and widget.chooser is None
+    assert widget.test_box.children == () and second.comm is None
+    assert widget.choose_button.disabled
+    assert widget.choose_test() is None and widget.state == "disconnected"

@@ -408,16 +408,64 @@ def nps(
 # -- rating scales --------------------------------------------------------------------------
 
 
-def _scale_ends(df: pd.DataFrame, text: Any, low: int, high: int) -> str:
-    """ "1 (Very difficult) – 5 (Very easy)" with the test plan's end labels, when
-    ``ut.load_test`` has read the plan of this frame's test; else "1–5"."""
+def _end_labels(df: pd.DataFrame, rows: pd.DataFrame, text: Any) -> tuple[str | None, str | None]:
+    """The scale's (low, high) end labels: the frame's ``lowerEndpoint``/``upperEndpoint``
+    columns when it has them (a plan merged in), else what ``ut.load_test`` read from
+    this frame's test plan, else ``(None, None)``."""
+    found: list[str | None] = [None, None]
+    for index, column in enumerate(("lowerEndpoint", "upperEndpoint")):
+        if column in rows.columns and rows[column].notna().any():
+            found[index] = str(rows[column].dropna().iloc[0])
+    if any(found):
+        return found[0], found[1]
     from ..known_tests import endpoints_of
 
     known = endpoints_of(df.attrs.get("testId"), text)
-    if not known or not any(known):
+    return (known[0], known[1]) if known else (None, None)
+
+
+def _scale_ends(low: int, high: int, ends: tuple[str | None, str | None]) -> str:
+    """ "1 (Very difficult) – 5 (Very easy)" when the end labels are known, else "1–5"."""
+    if not any(ends):
         return f"{low}–{high}"
-    lower, upper = (f" ({label})" if label else "" for label in known)
+    lower, upper = (f" ({label})" if label else "" for label in ends)
     return f"{low}{lower} – {high}{upper}"
+
+
+def _rating_groups(rows: pd.DataFrame, ids: list[str]) -> dict[str, str] | None:
+    """Task id -> task group label when the rated statements repeat (a QX test asks the
+    same four questions after each task group), else ``None``: no grouping needed.
+
+    A ``taskGroupId`` column (the plan's, merged in) decides when present. The v3
+    answers do not say which group a task belongs to, so otherwise a group ends where a
+    statement comes round again, in plan order."""
+    texts = {
+        tid: str(
+            rows.loc[rows["taskId"].astype("string").eq(tid).fillna(False).to_numpy(), "text"].iloc[
+                0
+            ]
+        )
+        for tid in ids
+    }
+    if len(set(texts.values())) == len(texts):
+        return None
+    if "taskGroupId" in rows.columns and rows["taskGroupId"].notna().any():
+        first = rows.drop_duplicates("taskId").set_index("taskId")["taskGroupId"]
+        order = list(dict.fromkeys(str(first[tid]) for tid in ids if not pd.isna(first[tid])))
+        return {
+            tid: f"Task group {order.index(str(first[tid])) + 1}"
+            if not pd.isna(first[tid])
+            else "No task group"
+            for tid in ids
+        }
+    groups: dict[str, str] = {}
+    number, seen = 1, set()
+    for tid in ids:
+        if texts[tid] in seen:
+            number, seen = number + 1, set()
+        seen.add(texts[tid])
+        groups[tid] = f"Task group {number}"
+    return groups
 
 
 def rating_scales(
@@ -434,7 +482,11 @@ def rating_scales(
     Takes ``details.tasks``; charts every RATING_SCALE task (``task=``: some of them,
     by id, position, text or a list). Colours run from the scale's low end (orange)
     through neutral grey to its high end (blue), whatever the scale's length (1-5,
-    1-7...); the mean is in each task's label.
+    1-7...); the legend names each rating, with the scale's end labels ("1 Strongly
+    disagree") when known: from ``lowerEndpoint``/``upperEndpoint`` columns, or from the
+    test plan once ``ut.load_test`` has read it. The mean is in each task's label. When
+    a test asks the same statement more than once (after each QX task group), the
+    statements are grouped by task group on the axis.
 
     Read it: compare where the blue starts, not only the means -- two tasks with the
     same mean can split opinions very differently.
@@ -450,6 +502,11 @@ def rating_scales(
     if candidates.empty:
         return _empty("No rating-scale answers", title, df, height=height, template=template)
     ids = _select(candidates, task, chart)
+    ids = [tid for tid, _, _ in _task_order(candidates) if tid in ids]  # plan order
+    groups = _rating_groups(candidates, ids)
+    if groups:  # a group's statements together, groups in order of first appearance
+        order = list(dict.fromkeys(groups[tid] for tid in ids))
+        ids.sort(key=lambda tid: order.index(groups[tid]))
     bars: list[dict[str, Any]] = []
     for tid in ids:
         rows = candidates[candidates["taskId"].astype("string").eq(tid).fillna(False).to_numpy()]
@@ -458,20 +515,33 @@ def rating_scales(
         high = int(rows["scaleMax"].max()) if rows["scaleMax"].notna().any() else int(ratings.max())
         first = rows.iloc[0]
         mean = float(ratings.mean())
-        ends = _scale_ends(df, first.get("text"), low, high)
+        end_labels = _end_labels(df, rows, first.get("text"))
+        ends = _scale_ends(low, high, end_labels)
         bars.append(
             {
                 "label": f"{_task_label(first.get('position'), first.get('text'))}"
                 f"<br><sup>mean {mean:.2f} of {ends} · n={len(ratings):,}</sup>",
+                "group": groups[tid] if groups else None,
                 "low": low,
                 "high": high,
+                "ends": end_labels,
                 "counts": ratings.value_counts(),
                 "n": len(ratings),
             }
         )
     values = range(min(b["low"] for b in bars), max(b["high"] for b in bars) + 1)
+    # The legend names the ends only when every bar shares them: one scale, one legend.
+    scales = {(b["low"], b["high"], b["ends"]) for b in bars}
+    shared = next(iter(scales)) if len(scales) == 1 else None
+    if shared is not None and any(shared[2]):
+        # The legend and the axis title name the ends: each label says "1–5" only.
+        full = _scale_ends(shared[0], shared[1], shared[2])
+        for b in bars:
+            b["label"] = b["label"].replace(full, _scale_ends(b["low"], b["high"], (None, None)))
     fig = go.Figure()
-    y = [b["label"] for b in bars]
+    y: Any = [b["label"] for b in bars]
+    if groups:
+        y = [[b["group"] for b in bars], y]  # a multicategory axis: group, then statement
     for value in values:
         shares, counts, colors, texts = [], [], [], []
         for b in bars:
@@ -483,35 +553,61 @@ def rating_scales(
             counts.append(k)
             colors.append(sample_colorscale(RATING_SCALE, [position])[0])
             texts.append(str(value) if share >= 6 else "")
+        name = str(value)
+        if shared is not None:
+            low, high, (low_label, high_label) = shared
+            end = low_label if value == low else high_label if value == high else None
+            name = f"{value} {end}" if end else name
         fig.add_trace(
             go.Bar(
                 x=shares,
                 y=y,
                 orientation="h",
-                name=str(value),
+                name=name,
                 marker={"color": colors, "line": {"color": "white", "width": 1}},
                 text=texts,
                 textposition="inside",
                 insidetextanchor="middle",
                 customdata=np.column_stack([counts, shares]),
                 hovertemplate=(
-                    f"Rating <b>{value}</b>: %{{customdata[0]:,}} participants "
+                    f"Rating <b>{html.escape(name)}</b>: %{{customdata[0]:,}} participants "
                     "(%{customdata[1]:.1f}%)<extra></extra>"
                 ),
-                showlegend=False,
+                legendrank=value,
             )
         )
-    fig.update_layout(barmode="stack", bargap=0.35)
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.35,
+        showlegend=True,
+        # At the right, not above: end labels make the legend too long for the title row.
+        legend={
+            "title": {"text": "Rating"},
+            "traceorder": "normal",
+            "orientation": "v",
+            "x": 1.02,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "top",
+        },
+    )
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    fig.update_yaxes(autorange="reversed", type="category", ticksuffix=" ")
+    fig.update_yaxes(
+        autorange="reversed", type="multicategory" if groups else "category", ticksuffix=" "
+    )
+    if shared is not None and any(shared[2]):
+        low, high, (low_label, high_label) = shared
+        scale = f"{low} = {low_label or low} → {high} = {high_label or high}"
+    else:
+        scale = "low → high"
     return finish(
         fig,
         title=title,
         subtitle=subtitle_of(df, _n(len(bars), "rating task")),
-        height=height or 150 + 70 * len(bars),
+        height=height or 170 + 70 * len(bars),
         template=template,
         labels=labels,
-        axis_titles={"x": ("xaxis", "Share of answers (low → high)"), "y": ("yaxis", "Task")},
+        axis_titles={"x": ("xaxis", f"Share of answers ({scale})"), "y": ("yaxis", "Task")},
     )
 
 
@@ -603,11 +699,18 @@ def multiple_choice(
 # -- tasks: durations and skips -------------------------------------------------------------
 
 
+# Outcome of a task with a success/failure answer: its colour (green done, red not).
+OUTCOME_COLORS = {"Succeeded": "#009E73", "Failed": "#D55E00"}
+AXES = ("linear", "log", "clip")
+
+
 def task_durations(
     df: Any,
     *,
     task: Any = None,
     include_skipped: bool = False,
+    axis: str = "linear",
+    clip: float = 0.95,
     title: str | None = None,
     height: int | None = None,
     labels: Labels = None,
@@ -617,14 +720,25 @@ def task_durations(
 
     Takes ``details.tasks``. Only tasks participants reached count, and skipped ones
     only with ``include_skipped=True``. Each box spans the middle half of the sessions
-    with the median inside; dots are outliers (hover for the session id).
+    with the median inside; dots are outliers (hover for the session id). Where the
+    answer says whether the task succeeded (the ``success`` column of URL and prototype
+    tasks), the task gets a green box for successes and a red one for failures.
+
+    ``axis``: ``"linear"`` (default); ``"log"``, a log axis where every duration keeps
+    its place; or ``"clip"``, which ends the axis at the ``clip`` quantile of all the
+    durations shown (0.95: the 95th percentile) and marks each longer one at the edge
+    (▶, hover for its real time). Boxes are always computed from the real times.
 
     Read it: long or widely spread tasks are where participants struggled or explored;
-    compare with the skip rates.
+    compare with the skip rates, and successes with failures.
     """
     chart = "task_durations"
     df = _frame(df, "tasks")
     check_frame(df, {"task": "taskId", "duration": "duration", "id": "sessionId"}, chart)
+    if axis not in AXES:
+        raise ValueError(f"{chart}(): axis must be one of {', '.join(AXES)}, not {axis!r}.")
+    if not 0 < clip < 1:
+        raise ValueError(f"{chart}(): clip is a quantile between 0 and 1 (0.95), not {clip!r}.")
     title = title or "Time on task"
     if not pd.api.types.is_timedelta64_dtype(df["duration"].dtype):
         raise ValueError(
@@ -635,32 +749,110 @@ def task_durations(
     if rows.empty:
         return _empty("No task durations", title, df, height=height, template=template)
     ids = _select(rows, task, chart)
+    shown = rows[rows["taskId"].astype("string").isin(ids).fillna(False).to_numpy()]
+    all_minutes = shown["duration"].dt.total_seconds().to_numpy() / 60
+    cap = float(np.quantile(all_minutes, clip)) if axis == "clip" else None
+    has_success = "success" in rows.columns
     fig = go.Figure()
+    legend_seen: set[str] = set()
+    clipped_x: list[float] = []
+    clipped_y: list[str] = []
+    clipped_text: list[str] = []
+    names: list[str] = []
     for index, (tid, position, text) in enumerate(t for t in _task_order(rows) if t[0] in ids):
         part = rows[rows["taskId"].astype("string").eq(tid).fillna(False).to_numpy()]
-        minutes = part["duration"].dt.total_seconds().to_numpy() / 60
+        name = _task_label(position, text)
+        names.append(name)
+        success = part["success"] if has_success else pd.Series(pd.NA, index=part.index)
+        # Split only where the outcome is known for someone: a task without a
+        # success/failure answer keeps one box in its own colour.
+        if success.notna().any():
+            outcomes = [
+                ("Succeeded", success.eq(True).fillna(False).to_numpy()),
+                ("Failed", success.eq(False).fillna(False).to_numpy()),
+            ]
+            if success.isna().any():
+                outcomes.append(("Outcome not recorded", success.isna().to_numpy()))
+        else:
+            outcomes = [("All sessions", np.ones(len(part), dtype=bool))]
+        for outcome, mask in outcomes:
+            sub = part[mask]
+            if sub.empty:
+                continue
+            minutes = sub["duration"].dt.total_seconds().to_numpy() / 60
+            color = OUTCOME_COLORS.get(outcome, PALETTE[index % len(PALETTE)])
+            if outcome == "Outcome not recorded":
+                color = PALETTE[6]
+            legend = outcome in OUTCOME_COLORS or outcome == "Outcome not recorded"
+            fig.add_trace(
+                go.Box(
+                    x=minutes,
+                    y=[name] * len(minutes),
+                    name=outcome if legend else name,
+                    legendgroup=outcome,
+                    offsetgroup=outcome if legend else None,
+                    orientation="h",
+                    boxpoints="outliers",
+                    marker={"color": color, "size": 5},
+                    text=sub["sessionId"].astype("string").fillna("?").to_numpy(),
+                    hovertemplate=(
+                        f"%{{x:.1f}} min · {outcome.lower()}<br>%{{text}}<extra></extra>"
+                        if legend
+                        else "%{x:.1f} min<br>%{text}<extra></extra>"
+                    ),
+                    showlegend=legend and outcome not in legend_seen,
+                )
+            )
+            if legend:
+                legend_seen.add(outcome)
+            if cap is not None:
+                over = minutes > cap
+                clipped_x.extend(minutes[over])
+                clipped_y.extend([name] * int(over.sum()))
+                clipped_text.extend(sub["sessionId"].astype("string").fillna("?").to_numpy()[over])
+    if clipped_x:
         fig.add_trace(
-            go.Box(
-                x=minutes,
-                name=_task_label(position, text),
-                orientation="h",
-                boxpoints="outliers",
-                marker={"color": PALETTE[index % len(PALETTE)], "size": 5},
-                text=part["sessionId"].astype("string").fillna("?").to_numpy(),
-                hovertemplate="%{x:.1f} min<br>%{text}<extra></extra>",
-                showlegend=False,
+            go.Scatter(
+                x=[cap] * len(clipped_x),
+                y=clipped_y,
+                mode="markers",
+                name=f"Longer than {cap:.1f} min (clipped)",
+                marker={"symbol": "triangle-right", "size": 10, "color": "#24292f"},
+                customdata=np.array(clipped_x),
+                text=clipped_text,
+                hovertemplate=("%{customdata:.1f} min (beyond the axis)<br>%{text}<extra></extra>"),
+                cliponaxis=False,
             )
         )
-    fig.update_yaxes(autorange="reversed", type="category", ticksuffix=" ")
-    fig.update_xaxes(rangemode="tozero")
+    split = bool(legend_seen)
+    fig.update_layout(
+        showlegend=split or bool(clipped_x),
+        boxmode="group" if split else "overlay",
+        # At the right, not above: the subtitle (test, counts, clipped times) needs the row.
+        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top"},
+        meta={"clip": cap, "clipped": len(clipped_x)},
+    )
+    fig.update_yaxes(autorange="reversed", type="category", categoryarray=names, ticksuffix=" ")
+    axis_title = "Time on task (minutes)"
+    if axis == "log":
+        fig.update_xaxes(type="log")
+        axis_title += ", log scale"
+    elif cap is not None:
+        fig.update_xaxes(range=[0, cap * 1.04])
+        axis_title += f", axis ends at the {clip * 100:g}th percentile ({cap:.1f} min)"
+    else:
+        fig.update_xaxes(rangemode="tozero")
+    extra = [f"{_n(len(clipped_x), 'longer time')} marked ▶ at the edge"] if clipped_x else []
     return finish(
         fig,
         title=title,
-        subtitle=subtitle_of(df, _n(len(ids), "task"), _n(rows["sessionId"].nunique(), "session")),
-        height=height or 160 + 44 * len(ids),
+        subtitle=subtitle_of(
+            df, _n(len(ids), "task"), _n(rows["sessionId"].nunique(), "session"), *extra
+        ),
+        height=height or 160 + (60 if split else 44) * len(ids),
         template=template,
         labels=labels,
-        axis_titles={"x": ("xaxis", "Time on task (minutes)"), "y": ("yaxis", "Task")},
+        axis_titles={"x": ("xaxis", axis_title), "y": ("yaxis", "Task")},
     )
 
 
@@ -672,8 +864,13 @@ def skip_rates(
     labels: Labels = None,
     template: Any = None,
 ) -> go.Figure:
-    """Per task, in plan order: the share of participants who skipped it (of those who
-    reached it), and the share of sessions that never reached it (dropped out before).
+    """Per task, in plan order, two panels side by side: on the left the share of
+    participants who skipped it, of those who reached it; on the right the share of all
+    sessions that never reached it (they stopped before).
+
+    Each panel has one base, named in its axis title: a skip rate and a not-reached
+    rate are shares of different groups and are not drawn against one axis. Each task
+    has one not-reached bar, labelled only where someone did not reach it.
 
     Takes ``details.tasks``. Read it: a skip spike marks a question people did not want
     to or could not answer; "not reached" growing along the plan shows where
@@ -685,6 +882,7 @@ def skip_rates(
     title = title or "Skipped and unreached tasks"
     if df.empty:
         return _empty("No tasks yet", title, df, height=height, template=template)
+    sessions = int(df["sessionId"].nunique()) if "sessionId" in df.columns else 0
     names, skipped, unreached, custom = [], [], [], []
     for tid, position, text in _task_order(df):
         part = df[df["taskId"].astype("string").eq(tid).fillna(False).to_numpy()]
@@ -696,7 +894,7 @@ def skip_rates(
         unreached.append((n_all - n_reached) / n_all * 100 if n_all else 0.0)
         custom.append([int(skips.sum()), n_reached, n_all - n_reached, n_all])
     custom_array = np.array(custom)
-    fig = go.Figure()
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.08)
     fig.add_trace(
         go.Bar(
             x=skipped,
@@ -705,13 +903,21 @@ def skip_rates(
             name="Skipped",
             marker={"color": PALETTE[1]},
             customdata=custom_array,
-            text=[f"{v:.0f}%" if v >= 0.5 else "" for v in skipped],
+            # The base is the task's own: say it on the bar ("1 of 4"). A task nobody
+            # reached says so once, in the other panel.
+            text=[
+                f"{v:.0f}% · {k:,} of {n:,}" if n else ""
+                for v, (k, n, _, _) in zip(skipped, custom, strict=True)
+            ],
             textposition="auto",
             hovertemplate=(
-                "<b>%{y}</b><br>skipped by %{customdata[0]:,} of %{customdata[1]:,} "
-                "(%{x:.1f}%)<extra></extra>"
+                "<b>%{y}</b><br>skipped by %{customdata[0]:,} of the %{customdata[1]:,} "
+                "participants who reached it (%{x:.1f}%)<extra></extra>"
             ),
-        )
+            showlegend=False,
+        ),
+        row=1,
+        col=1,
     )
     fig.add_trace(
         go.Bar(
@@ -721,26 +927,35 @@ def skip_rates(
             name="Not reached",
             marker={"color": PALETTE[6]},
             customdata=custom_array,
-            text=[f"{v:.0f}%" if v >= 0.5 else "" for v in unreached],
+            text=[
+                f"{v:.0f}% · {c[2]:,}" if c[2] else ""
+                for v, c in zip(unreached, custom, strict=True)
+            ],
             textposition="auto",
             hovertemplate=(
                 "<b>%{y}</b><br>not reached in %{customdata[2]:,} of %{customdata[3]:,} "
                 "sessions (%{x:.1f}%)<extra></extra>"
             ),
-        )
+            showlegend=False,
+        ),
+        row=1,
+        col=2,
     )
-    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_layout(bargap=0.3)
     fig.update_yaxes(autorange="reversed", type="category", ticksuffix=" ")
     fig.update_xaxes(rangemode="tozero", ticksuffix="%")
+    top = max([*skipped, *unreached, 1.0])
+    fig.update_xaxes(range=[0, min(100.0, top * 1.15)])  # both panels on one scale
     return finish(
         fig,
         title=title,
-        subtitle=subtitle_of(df, _n(df["sessionId"].nunique(), "session")),
-        height=height or 180 + 46 * len(names),
+        subtitle=subtitle_of(df, _n(sessions, "session")),
+        height=height or 180 + 36 * len(names),
         template=template,
         labels=labels,
         axis_titles={
-            "x": ("xaxis", "Skipped: % of those who reached the task · Not reached: % of sessions"),
+            "x": ("xaxis", "Skipped: % of the participants who reached the task"),
+            "x2": ("xaxis2", f"Not reached: % of all {_n(sessions, 'session')}"),
             "y": ("yaxis", "Task"),
         },
     )

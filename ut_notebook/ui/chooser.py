@@ -16,6 +16,9 @@ a saved widget without a live kernel shows "Loading widget..." (no kernel) or "E
 displaying widget: model not found". So the picker is displayed after a plain-text
 line that says what was chosen and to run the cell again; a live picker hides that line
 with a CSS rule it carries (``:has()``), a dead one cannot, so the line stays readable.
+With "Save widget state" on, JupyterLab redraws a saved picker from that state, but
+without a kernel behind it (its view has ``jupyter-widgets-disconnected``): it shows the
+chosen test and does nothing, so the rule spares the line then too.
 """
 
 from __future__ import annotations
@@ -40,9 +43,11 @@ _PRODUCT_TYPES = {
     "LIVE_CONVERSATION": "live conversation",
 }
 
-# Hides the plain-text note printed before a live picker (see the module docstring).
+# Hides the plain-text note printed before a live picker (see the module docstring); a
+# picker redrawn from saved state without a kernel is "disconnected": the note stays.
 _HIDE_NOTE_CSS = (
-    "<style>.jp-OutputArea-child:has(+ .jp-OutputArea-child .ut-test-chooser){display:none}</style>"
+    "<style>.jp-OutputArea-child:has(+ .jp-OutputArea-child "
+    ".ut-test-chooser:not(.jupyter-widgets-disconnected)){display:none}</style>"
 )
 
 

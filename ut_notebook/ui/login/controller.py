@@ -41,8 +41,9 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import ipywidgets as w
 from traitlets import Enum, HasTraits
 
 from ...api.auth import TokenInfo
@@ -51,7 +52,10 @@ from ...api.connect import connect, current_client, disconnect
 from ...api.settings import Settings, load_settings
 from ...errors import UTError, scrub
 from ..terminal import describe_session, endpoint_note, format_time, host_of
-from .layout import LoginLayout
+from .layout import LoginLayout, reachable
+
+if TYPE_CHECKING:
+    from ..chooser import TestChooser
 
 __all__ = ["FIELD_NAMES", "STATES", "LoginController", "form_message", "status_html"]
 
@@ -121,6 +125,10 @@ class LoginController(HasTraits):
         form.connect_button.on_click(self._guarded(self._on_connect_click))
         form.disconnect_button.on_click(self._guarded(self._on_disconnect_click))
         form.demo_button.on_click(self._guarded(self._on_demo_click))
+        form.choose_button.on_click(self._guarded(self._on_choose_click))
+        # The test picker "Choose a test" built, and the client it lists the tests of.
+        self.chooser: TestChooser | None = None
+        self._chooser_client: Client | None = None
         form.client_secret.observe(self._guarded(self._on_secret_value), names="value")
         form.client_secret.on_msg(self._guarded(self._on_secret_msg))
 
@@ -161,6 +169,15 @@ class LoginController(HasTraits):
     def disconnect(self) -> None:
         """Forget the kernel's session: what the Disconnect button does."""
         self._guarded(self._disconnect)()
+
+    def choose_test(self) -> TestChooser | None:
+        """List the tests and offer the picker below the form: what "Choose a test" does.
+
+        Returns the :class:`~ut_notebook.ui.chooser.TestChooser` (also ``self.chooser``),
+        or ``None`` when not connected or the list could not be read (the form says why).
+        """
+        self._guarded(self._choose)()
+        return self.chooser
 
     def refresh(self) -> None:
         """Bring the status up to date (the session may have changed elsewhere)."""
@@ -226,6 +243,41 @@ class LoginController(HasTraits):
 
     def _on_demo_click(self, _button: Any) -> None:
         self._run(lambda: connect(demo=True), "Starting the demo data…")
+
+    def _on_choose_click(self, _button: Any) -> None:
+        self._choose()
+
+    def _choose(self) -> None:
+        session = self._live_session()
+        if session is None:
+            self._render()  # the button should not have been enabled: say "not connected"
+            return
+        from ..chooser import choose_test
+
+        self.form.choose_button.disabled = True  # one listing at a time
+        self._drop_chooser()  # a fresh list: tests may have been added since
+        self.form.test_box.children = (w.HTML("Listing your tests…"),)
+        try:
+            chooser = choose_test(client=session)
+        except UTError as err:
+            self._drop_chooser()
+            note = w.HTML(f"<b>Could not list your tests.</b> {html.escape(scrub(str(err)))}")
+            self.form.test_box.children = (note,)
+        else:
+            self._drop_chooser()
+            self.chooser, self._chooser_client = chooser, session
+            self.form.test_box.children = (chooser,)
+        finally:
+            self.form.choose_button.disabled = self._live_session() is None
+
+    def _drop_chooser(self) -> None:
+        """Close the picker (and any note): its tests were another connection's."""
+        old = list(self.form.test_box.children)
+        self.form.test_box.children = ()
+        self.chooser, self._chooser_client = None, None
+        # Each part too: a closed box leaves its children in the kernel's registry.
+        for widget in reachable(old):
+            widget.close()
 
     def _on_secret_msg(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("event") == "submit":
@@ -346,6 +398,9 @@ class LoginController(HasTraits):
             session = self._live_session()
             self._bind(session)
             self.form.disconnect_button.disabled = session is None
+            self.form.choose_button.disabled = session is None
+            if self.form.test_box.children and session is not self._chooser_client:
+                self._drop_chooser()  # disconnected, or connected elsewhere
             self._update_placeholder(session)
             if self.error is not None:
                 message = form_message(str(self.error), self._typed)
@@ -399,6 +454,7 @@ class LoginController(HasTraits):
             control.disabled = disabled
         if not disabled:
             self.form.disconnect_button.disabled = self._live_session() is None
+            self.form.choose_button.disabled = self._live_session() is None
 
 
 #: The form's name of each setting, for messages about values typed into the form.

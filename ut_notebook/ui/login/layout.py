@@ -19,7 +19,7 @@ from traitlets import Unicode
 
 from ...api.settings import Settings
 
-__all__ = ["LoginLayout", "SecretField", "build_layout"]
+__all__ = ["LoginLayout", "SecretField", "build_layout", "reachable"]
 
 _LABEL_WIDTH = "8.5em"
 _FIELD_WIDTH = "36em"
@@ -65,6 +65,8 @@ class LoginLayout:
     demo_button: w.Button
     buttons: w.HBox
     status: w.HTML
+    choose_button: w.Button
+    test_box: w.VBox
     box: w.Layout
 
     @property
@@ -77,6 +79,7 @@ class LoginLayout:
             self.advanced,
             self.buttons,
             self.status,
+            self.test_box,
         )
 
     @property
@@ -91,28 +94,34 @@ class LoginLayout:
             self.connect_button,
             self.disconnect_button,
             self.demo_button,
+            self.choose_button,
         )
 
     def widgets(self) -> list[w.Widget]:
         """Every widget built here (controls, boxes, their Layout and Style models)."""
-        found: dict[str, w.Widget] = {}
-        stack: list[Any] = [getattr(self, f.name) for f in fields(self)]
-        while stack:
-            widget = stack.pop()
-            if not isinstance(widget, w.Widget) or widget.comm is None:
-                continue  # closed already, or not a widget
-            if widget.model_id in found:
-                continue
-            found[widget.model_id] = widget
-            for key in widget.keys:
-                value = getattr(widget, key)
-                stack.extend(value if isinstance(value, list | tuple) else [value])
-        return list(found.values())
+        return reachable([getattr(self, f.name) for f in fields(self)])
 
     def close(self) -> None:
         """Close every widget built here, so none lingers in the kernel's registry."""
         for widget in self.widgets():
             widget.close()
+
+
+def reachable(roots: list[Any]) -> list[w.Widget]:
+    """``roots`` and every open widget they reference (children, Layout and Style models)."""
+    found: dict[str, w.Widget] = {}
+    stack: list[Any] = list(roots)
+    while stack:
+        widget = stack.pop()
+        if not isinstance(widget, w.Widget) or widget.comm is None:
+            continue  # closed already, or not a widget
+        if widget.model_id in found:
+            continue
+        found[widget.model_id] = widget
+        for key in widget.keys:
+            value = getattr(widget, key)
+            stack.extend(value if isinstance(value, list | tuple) else [value])
+    return list(found.values())
 
 
 def build_layout(settings: Settings) -> LoginLayout:
@@ -174,8 +183,21 @@ def build_layout(settings: Settings) -> LoginLayout:
         tooltip="Connect to the built-in API simulator: no credentials needed",
         layout=w.Layout(width="auto"),
     )
+    # Disabled until connected. The test list is fetched only when this is pressed:
+    # showing the form must not cost a request per page of tests.
+    choose_button = w.Button(
+        description="Choose a test",
+        icon="list",
+        tooltip="List the tests of your workspaces and pick one (form.test_id)",
+        disabled=True,
+        layout=w.Layout(width="auto"),
+    )
+    choose_button.add_class("ut-login-choose")
+    # Where the test picker (or why it could not be built) goes; empty until asked.
+    test_box = w.VBox(layout=w.Layout(margin="6px 0 0 0"))
+    test_box.add_class("ut-login-tests")
     buttons = w.HBox(
-        [connect_button, disconnect_button, demo_button],
+        [connect_button, disconnect_button, demo_button, choose_button],
         # Aligned with the input column (label width + the label's right margin).
         layout=w.Layout(margin=f"6px 0 0 calc({_LABEL_WIDTH} + 4px)", flex_flow="row wrap"),
     )
@@ -194,6 +216,8 @@ def build_layout(settings: Settings) -> LoginLayout:
         demo_button=demo_button,
         buttons=buttons,
         status=status,
+        choose_button=choose_button,
+        test_box=test_box,
         box=w.Layout(
             width="fit-content",
             max_width="100%",

@@ -14,7 +14,7 @@ connected
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import ipywidgets as w
 
@@ -24,6 +24,9 @@ from ...errors import UTError
 from ..terminal import describe_session
 from .controller import LoginController, state_trait
 from .layout import LoginLayout, build_layout
+
+if TYPE_CHECKING:
+    from ..chooser import TestChooser
 
 __all__ = ["CredentialsWidget"]
 
@@ -41,6 +44,8 @@ _CONTROLS = (
     "demo_button",
     "buttons",
     "status",
+    "choose_button",
+    "test_box",
 )
 
 
@@ -51,7 +56,9 @@ class CredentialsWidget(w.VBox):
         state: ``disconnected``, ``connecting``, ``connected``, ``expired`` or ``error``;
             a read-only trait: ``form.observe(callback, names="state")``.
         client_id, client_secret, token_url, scope, api_url: the fields.
-        connect_button, disconnect_button, demo_button: the buttons.
+        connect_button, disconnect_button, demo_button, choose_button: the buttons.
+        test_box: where "Choose a test" puts the test picker (:attr:`chooser`); the
+            chosen test's id is :attr:`test_id`.
         status: the HTML status line (CSS class ``ut-login-status``; the form has
             ``ut-login``).
         form: the :class:`~.layout.LoginLayout` holding all of them.
@@ -108,6 +115,22 @@ class CredentialsWidget(w.VBox):
     def callback_error(self) -> BaseException | None:
         """The last unexpected exception a callback caught (a bug), or ``None``."""
         return self.controller.callback_error
+
+    @property
+    def chooser(self) -> TestChooser | None:
+        """The test picker "Choose a test" built below the form, or ``None``."""
+        return self.controller.chooser
+
+    @property
+    def test_id(self) -> str | None:
+        """The id of the test chosen in the form's picker; ``None`` before "Choose a
+        test" (or after a disconnect, which drops the picker)."""
+        chooser = self.controller.chooser
+        return chooser.value or None if chooser is not None else None
+
+    def choose_test(self) -> TestChooser | None:
+        """List the tests and show the picker below the form: what "Choose a test" does."""
+        return self.controller.choose_test()
 
     def connect(self) -> None:
         """Connect with the form's values: what the Connect button does."""
