@@ -588,7 +588,7 @@ def assemble_details(
     task_frame["duration"] = (task_frame["endOffset"] - task_frame["startOffset"]).astype(DURATION)
     for name in ("text", "type"):
         # Categories in plan order (first appearance), not alphabetical.
-        seen = list(dict.fromkeys(v for v in task_frame[name].dropna()))
+        seen = list(task_frame[name].dropna().unique())  # in order of appearance
         task_frame[name] = task_frame[name].cat.set_categories(seen)
 
     columns, n = _stack(sessions, "groups", TASK_GROUP_SCHEMA)
