@@ -56,9 +56,9 @@ __all__ = [
 
 CACHE_FILE = "cache.sqlite3"
 SCHEMA_VERSION = 1
-# "details-v2": session details already parsed into columns (see loaders/details.py),
+# "details-v3": session details already parsed into columns (see loaders/details.py),
 # derived from "details"; the suffix is the parser's version.
-KINDS = ("details", "transcript", "clips", "details-v2")
+KINDS = ("details", "transcript", "clips", "details-v3")
 # SQLite caps the number of "?" in one statement (32,766 since 3.32; 999 before).
 _CHUNK = 500
 

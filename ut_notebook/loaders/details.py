@@ -368,14 +368,14 @@ def build_details(
 
 def parse_session(sid: str, body: Any) -> dict[str, Any]:
     """One session's v3 answer read into plain columns, JSON-ready: what the cache keeps
-    of it (``details-v2``), so a reload needs no parsing, only a column-wise assembly.
+    of it (``details-v3``), so a reload needs no parsing, only a column-wise assembly.
 
     Keys: ``participant`` (one row), ``codes`` (demographic column -> type),
     ``demographics``/``tasks``/``groups`` (column name -> values), ``stats`` (task type
     -> [answers, typed, rawOnly, keys]) and ``odd`` (field -> rows read as missing).
 
     >>> parse_session("s1", {"tasks": []})["tasks"]
-    {'#': 0, 'plan': '[]'}
+    {'#': 0, 'shared': '[]'}
     """
     odd = OddValues("session details")
     codes: dict[str, str | None] = {}
@@ -430,8 +430,8 @@ def parse_session(sid: str, body: Any) -> dict[str, Any]:
     return {
         "participant": row,
         "codes": codes,
-        "demographics": _columns(demographics),
-        "tasks": _task_columns(tasks),
+        "demographics": _shared_columns("demographics", demographics),
+        "tasks": _shared_columns("tasks", tasks),
         "groups": _columns(groups),
         "stats": {k: [s.answers, s.typed, s.raw, sorted(s.keys)] for k, s in stats.items()},
         "odd": dict(odd.counts),
@@ -448,17 +448,18 @@ def _columns(records: list[dict[str, Any]]) -> dict[str, Any]:
     return columns
 
 
-# Columns that repeat for every session of a test (the plan): kept as one JSON string
-# per session, decoded once per distinct plan when sessions are assembled. A cached
-# reload then makes far fewer Python objects (a third less decoding).
-_PLAN_COLUMNS = ("taskId", "text", "type")
+# Columns that repeat for every session of a test (the plan; the demographic
+# questions): kept as one JSON string per session, decoded once per distinct string
+# when sessions are assembled. A cached reload then makes far fewer Python objects.
+_SHARED = {"tasks": ("taskId", "text", "type"), "demographics": ("code", "label", "type")}
 
 
-def _task_columns(tasks: list[dict[str, Any]]) -> dict[str, Any]:
-    plan = [[record.get(name) for name in _PLAN_COLUMNS] for record in tasks]
-    rest = [{k: v for k, v in record.items() if k not in _PLAN_COLUMNS} for record in tasks]
+def _shared_columns(part: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+    names = _SHARED[part]
+    shared = [[record.get(name) for name in names] for record in records]
+    rest = [{k: v for k, v in record.items() if k not in names} for record in records]
     columns = _columns(rest)
-    columns["plan"] = json.dumps(plan, ensure_ascii=False)
+    columns["shared"] = json.dumps(shared, ensure_ascii=False)
     return columns
 
 
@@ -531,7 +532,7 @@ def _stack(
 ) -> tuple[dict[str, list[Any]], int]:
     """The sessions' ``part`` columns end to end: every named column some session has
     (``None`` where one lacks it), ``sessionId`` repeated from each participant row, and
-    the plan's columns from each distinct plan (decoded once). Columns no session has
+    the shared columns from each distinct string (decoded once). Columns no session has
     are left out: :func:`typed_columns` fills them."""
     parts = [one[part] for one in sessions]
     lengths = [piece.get("#", 0) for piece in parts]
@@ -543,16 +544,17 @@ def _stack(
             for sid in [one["participant"]["sessionId"]] * n
         ]
     }
-    if "plan" in present:
-        plans: dict[str, list[list[Any]]] = {}
-        for name in _PLAN_COLUMNS:
+    if "shared" in present:
+        names_shared = _SHARED[part]
+        decoded: dict[str, list[list[Any]]] = {}
+        for name in names_shared:
             out[name] = []
         for piece in parts:
-            text = piece.get("plan") or "[]"
-            if text not in plans:
+            text = piece.get("shared") or "[]"
+            if text not in decoded:
                 rows = json.loads(text)
-                plans[text] = [[row[i] for row in rows] for i in range(len(_PLAN_COLUMNS))]
-            for name, values in zip(_PLAN_COLUMNS, plans[text], strict=True):
+                decoded[text] = [[row[i] for row in rows] for i in range(len(names_shared))]
+            for name, values in zip(names_shared, decoded[text], strict=True):
                 out[name].extend(values)
     for name in names:
         if name in out or name not in present:
@@ -774,7 +776,7 @@ def _decode(body: str) -> dict[str, Any]:
 # The parsed columns of a session, cached beside its answer: reloading a test is then
 # one json.loads per session and a column-wise assembly, no parsing. Bump the version
 # when parse_session's output changes: old entries are then rebuilt from the answers.
-PARSED_KIND = "details-v2"  # (cache.KINDS lists it)
+PARSED_KIND = "details-v3"  # (cache.KINDS lists it)
 _PARSED_KEYS = ("participant", "codes", "demographics", "tasks", "groups", "stats", "odd")
 
 

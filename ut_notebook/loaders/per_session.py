@@ -184,7 +184,7 @@ class Derived(Generic[V]):
     answer itself (details: the parsed columns, so a reload needs no parsing). It is
     derived, never the source: missing or unreadable, it is rebuilt from the answer."""
 
-    kind: str  # its cache kind; put the parser's version in it ("details-v2")
+    kind: str  # its cache kind; put the parser's version in it ("details-v3")
     encode: Callable[[V], str]
     decode: Callable[[str], V]
 
