@@ -66,6 +66,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     )
     from .loaders.transcripts import load_transcript, load_transcripts
     from .loaders.video import VideoURL, video_url
+    from .reports import report
     from .ui.lab import pick_test_id
     from .ui.login import CredentialsWidget, login
     from .ui.viewer import SessionViewer, show_session
@@ -118,6 +119,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "load_session_notes": (".loaders.studies", "load_session_notes"),
     "load_test": (".loaders.studies", "load_test"),
     "pick_test_id": (".ui.lab", "pick_test_id"),
+    # nbclient and nbconvert only when a report is written.
+    "report": (".reports", "report"),
     # ipywidgets only when the form is built; login() outside a kernel never needs it.
     "login": (".ui.login", "login"),
     "CredentialsWidget": (".ui.login", "CredentialsWidget"),
@@ -205,6 +208,7 @@ __all__ = [
     "load_transcripts",
     "login",
     "pick_test_id",
+    "report",
     "show_session",
     "stats",
     "verbatims",

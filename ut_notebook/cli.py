@@ -348,6 +348,43 @@ def demo(port: int | None, browser: bool, notebooks: str | None) -> int:
         shutil.rmtree(state, ignore_errors=True)
 
 
+def report_command(notebook: str, test: str | None, output: str | None, demo_data: bool) -> int:
+    """``ut-notebook report``: run a notebook for a test into one HTML file (ut.report)."""
+    from .reports import ReportError, report
+
+    if not Path(notebook).is_file():
+        raise CommandError(f"{notebook}: no such notebook.")
+    print(f"ut-notebook report: running {notebook} for test {test or '(its own)'}…", flush=True)
+    try:
+        path = report(notebook, test, output, demo=demo_data)
+    except ReportError as err:
+        raise CommandError(str(err)) from None
+    print(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB): open it in any browser, offline.")
+    return 0
+
+
+def _add_report_parser(commands: Any) -> None:
+    run = commands.add_parser(
+        "report",
+        help="run a notebook for a test into one self-contained HTML file",
+        description=(
+            "Run NOTEBOOK for the test --test in a fresh kernel and write one HTML file "
+            "without code: markdown, tables, interactive charts (plotly.js inside, so it "
+            "opens offline). No widget, secret or token is kept in it."
+        ),
+    )
+    run.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file to run")
+    run.add_argument("--test", metavar="ID", default=None, help="the test id (or demo name)")
+    run.add_argument(
+        "-o", "--output", metavar="FILE", default=None, help="the HTML file (default: NAME.html)"
+    )
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="use the built-in demo data (UT_DEMO=1), no credentials needed",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ut-notebook",
@@ -379,12 +416,19 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="serve the notebooks in DIR (default: the example notebooks)",
     )
+    _add_report_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "report":
+        try:
+            return report_command(args.notebook, args.test, args.output, args.demo)
+        except CommandError as err:
+            print(f"ut-notebook report: {err}", file=sys.stderr)
+            return 2
     if args.command != "demo":
         parser.print_help()
         return 2
