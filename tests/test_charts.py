@@ -173,13 +173,17 @@ def test_status_breakdown_counts_and_shares_largest_on_top() -> None:
     counts = SMALL["status"].value_counts()
     assert (
         dict(zip(bars.y, bars.x, strict=True))
-        == {k: v for k, v in counts.items() if v}
-        == {"COMPLETE": 7, "ABANDONED": 1, "IN_PROGRESS": 1}
+        == {charts.status_label(k): v for k, v in counts.items() if v}
+        == {"Complete": 7, "Abandoned": 1, "In progress": 1}
     )
-    assert bars.y[-1] == "COMPLETE"  # plotly draws the last category on top
-    assert np.isclose(sum(bars.customdata), 100.0)
+    assert bars.y[-1] == "Complete"  # plotly draws the last category on top
+    assert np.isclose(sum(row[0] for row in bars.customdata), 100.0)
+    # the API's code is in the hover, beside the human label
+    codes = dict(zip(bars.y, (row[1] for row in bars.customdata), strict=True))
+    assert codes == {"Complete": "COMPLETE", "Abandoned": "ABANDONED", "In progress": "IN_PROGRESS"}
+    assert "%{customdata[1]}" in bars.hovertemplate
     assert "7 · 77.8%" in bars.text
-    colors = dict(zip(bars.y, bars.marker.color, strict=True))
+    colors = dict(zip((row[1] for row in bars.customdata), bars.marker.color, strict=True))
     assert colors["COMPLETE"] == charts.STATUS_COLORS["COMPLETE"]
     assert colors["ABANDONED"] == charts.STATUS_COLORS["ABANDONED"]
 
@@ -188,7 +192,7 @@ def test_status_breakdown_handles_unknown_and_missing_statuses() -> None:
     df = pd.DataFrame({"state": pd.array(["DONE", None, "DONE", "WEIRD"], dtype="string")})
     fig = charts.status_breakdown(df, status="state")
     (bars,) = fig.data
-    assert dict(zip(bars.y, bars.x, strict=True)) == {"DONE": 2, "(none)": 1, "WEIRD": 1}
+    assert dict(zip(bars.y, bars.x, strict=True)) == {"Done": 2, "(no status)": 1, "Weird": 1}
     assert len(set(bars.marker.color)) == 3
 
 
@@ -198,7 +202,7 @@ def test_status_breakdown_handles_unknown_and_missing_statuses() -> None:
 def test_start_time_heatmap_counts_weekday_by_hour_in_utc() -> None:
     fig = charts.start_time_heatmap(SMALL)
     assert_polished(fig)
-    (heat,) = fig.data
+    heat, per_hour, per_weekday = fig.data
     z = np.array(heat.z)
     assert z.shape == (7, 24) and z.sum() == len(SMALL)
     assert list(heat.y) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -212,6 +216,11 @@ def test_start_time_heatmap_counts_weekday_by_hour_in_utc() -> None:
     assert fig.layout.xaxis.title.text == "Hour of day (UTC)"
     assert heat.colorbar.title.text == "Sessions"
     assert heat.customdata[1][14] == "Tue, 14:00–15:00"
+    # the totals beside it: per hour above (same hours), per weekday to the right
+    assert list(per_hour.x) == list(heat.x) and list(per_hour.y) == list(z.sum(axis=0))
+    assert list(per_weekday.y) == list(heat.y) and list(per_weekday.x) == list(z.sum(axis=1))
+    assert per_hour.xaxis == "x2" and fig.layout.xaxis2.matches == "x"
+    assert per_weekday.yaxis == "y3" and fig.layout.yaxis3.matches == "y"
 
 
 def test_start_time_heatmap_in_a_time_zone() -> None:

@@ -212,12 +212,79 @@ def test_demographics_one_panel_per_code_with_shares() -> None:
     assert list(interests.y) == ["Cooking", "Travel"]
     assert list(interests.customdata[:, 0]) == [4, 2]  # several answers: sums over 100 %
     titles = [a.text for a in fig.layout.annotations]
-    assert titles == ["<b>GENDER</b>", "<b>INTERESTS</b> (several answers)"]
+    label = DETAILS.demographics.drop_duplicates("code").set_index("code")["label"].astype(str)
+    # the question's label (its code only where there is none), not the code
+    expected = [
+        f"<b>{label[c] if label[c] not in ('', 'nan', '<NA>') else c}</b>" for c in label.index
+    ]
+    assert titles == [expected[0], expected[1] + " (several answers)"]
     counts = charts.demographics(DETAILS.demographics, codes="GENDER", share=False)
     assert len(counts.data) == 1 and list(counts.data[0].x) == [3, 2]
     with pytest.raises(ValueError, match="no demographic code 'AGE'"):
         charts.demographics(DETAILS.demographics, codes=["AGE"])
     assert_polished(fig)
+
+
+def _demographic_rows(code: str, label: str, answers: dict[str, int]) -> list[dict[str, Any]]:
+    rows, n = [], 0
+    for answer, count in answers.items():
+        for _ in range(count):
+            n += 1
+            rows.append(
+                {
+                    "sessionId": f"{code}-{n}",
+                    "code": code,
+                    "label": label,
+                    "value": answer,
+                    "type": "DEMOGRAPHIC_QUESTION_TYPE_SINGLE",
+                }
+            )
+    return rows
+
+
+def test_demographics_reading_order_labels_legible_text_and_compact_rows() -> None:
+    rows = (
+        _demographic_rows(
+            "WEB_EXPERTISE",
+            "How would you rate your web expertise?",
+            {"Expert": 10, "Advanced": 35, "Beginner": 8, "Average": 47},
+        )
+        + _demographic_rows("AGE_GROUP", "What is your age?", {"65+": 3, "18-24": 12, "35-44": 20})
+        + _demographic_rows(
+            "INCOME",
+            "What is your annual household income?",
+            {
+                "Prefer not to say": 5,
+                "$50,000 - $74,999": 20,
+                "Less than $25,000": 9,
+                "$25,000 - $49,999": 18,
+                "$100,000 or more": 2,
+            },
+        )
+    )
+    df = pd.DataFrame(rows).astype({"value": "string", "code": "string", "label": "string"})
+    fig = charts.demographics(df, columns=1)
+    expertise, age, income = fig.data
+    assert list(expertise.y) == ["Beginner", "Average", "Advanced", "Expert"]
+    assert list(age.y) == ["18-24", "35-44", "65+"]
+    assert list(income.y) == [
+        "Less than $25,000",
+        "$25,000 - $49,999",
+        "$50,000 - $74,999",
+        "$100,000 or more",
+        "Prefer not to say",
+    ]
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[0] == "<b>How would you rate your web expertise?</b>"
+    assert "WEB_EXPERTISE" in expertise.hovertemplate  # the code is still there, on hover
+    # a short bar's label outside it, a long bar's inside
+    positions = dict(zip(income.y, income.textposition, strict=True))
+    assert positions["$100,000 or more"] == "outside" and positions["$50,000 - $74,999"] == "inside"
+    # rows as tall as their answers need: the 3-answer panel is the shortest
+    heights = [fig.layout[f"yaxis{i or ''}"].domain for i in ("", 2, 3)]
+    spans = [top - bottom for bottom, top in heights]
+    assert spans[1] < spans[0] < spans[2]
+    assert spans[1] / spans[2] == pytest.approx((40 + 22 * 3) / (40 + 22 * 5), rel=0.01)
 
 
 def test_qx_scores_components_per_group() -> None:

@@ -43,7 +43,10 @@ def test_the_first_code_cell_is_the_marked_test_id(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     assert "TEST_ID = " in first.source and "UT_TEST_ID" in first.source
-    assert "pick_test_id(TEST_ID" in "".join(c.source for c in nb.cells)
+    # ... and the picker, started on it, is what the loads read.
+    picker = next(c for c in nb.cells if "ut.choose_test(TEST_ID" in c.source)
+    later = "".join(c.source for c in nb.cells[nb.cells.index(picker) + 1 :])
+    assert "test.value" in later
 
 
 def _text(out: Any) -> str:
@@ -67,6 +70,11 @@ def test_runs_top_to_bottom_on_the_demo_data(path: Path, tmp_path: Path) -> None
     login = next(c for c in code if "ut.login()" in c.source)
     assert any(WIDGET_MIME in o.get("data", {}) for o in login.outputs)
     assert "connected" in " ".join(_text(o) for o in login.outputs).lower()
+    # ut.choose_test() drew the picker, after a plain line for when it cannot be drawn.
+    picker = next(c for c in code if "ut.choose_test(" in c.source)
+    kinds = [WIDGET_MIME in o.get("data", {}) for o in picker.outputs]
+    assert kinds == [False, True]
+    assert "run this cell again" in _text(picker.outputs[0])
     if path.name == "06_findings.ipynb":
         _check_findings(code)
 

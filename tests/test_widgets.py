@@ -222,7 +222,9 @@ def test_wrong_secret_shows_the_error_and_keeps_the_form(
     assert widget.state == "error" and ut.current_client() is None
     assert isinstance(widget.error, ut.AuthError)
     assert "invalid_client" in widget.status.value
-    assert "UT_CLIENT_SECRET" in widget.status.value
+    # typed into the form: the form's fields are named, not environment variables
+    assert "Check the Client ID and the Client secret." in widget.status.value
+    assert "UT_CLIENT" not in widget.status.value and ".)." not in widget.status.value
     assert widget.client_secret.value == ""  # cleared: the secret is not kept in the model
     assert widget.client_id.value == server.config.client_id  # the rest stays for a retry
     assert widget.summary().startswith("ut.login(): could not connect. The token endpoint")
@@ -242,7 +244,9 @@ def test_unreachable_token_url(server: Any, make_widget: Callable[..., Credentia
     widget.connect_button.click()
     assert widget.state == "error" and ut.current_client() is None
     assert "Could not reach the token endpoint" in widget.status.value
-    assert "UT_TOKEN_URL" in widget.status.value
+    assert "no connection could be made" in widget.status.value
+    assert "Check the Token URL (under Advanced)" in widget.status.value
+    assert "UT_TOKEN_URL" not in widget.status.value and "Error)" not in widget.status.value
     assert_nowhere(widget, server.config.client_secret)
 
 
@@ -360,7 +364,7 @@ def test_demo_button(make_widget: Callable[..., CredentialsWidget]) -> None:
     client = ut.current_client()
     assert client is not None and client.demo
     assert widget.state == "connected" and "demo data" in widget.status.value
-    assert client.api_url.split("//")[1] in widget.status.value
+    assert client.api_url.split("//")[1] not in widget.status.value  # no host:port
 
 
 def test_disconnect_button(server: Any, make_widget: Callable[..., CredentialsWidget]) -> None:
@@ -410,8 +414,23 @@ def test_auto_connect_failure_is_shown_not_raised(
     write_dotenv(server, secret=WRONG_SECRET)
     widget = make_widget(auto=True)
     assert widget.state == "error" and "invalid_client" in widget.status.value
+    # nothing was typed: the message names the variables the values came from
+    assert "Check UT_CLIENT_ID and UT_CLIENT_SECRET." in widget.status.value
+    assert "the Client secret" not in widget.status.value
     assert ut.current_client() is None
     assert_nowhere(widget, WRONG_SECRET)
+
+
+def test_a_secret_left_to_the_environment_keeps_its_variable_name(
+    server: Any, make_widget: Callable[..., CredentialsWidget], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UT_CLIENT_SECRET", WRONG_SECRET)
+    widget = make_widget()
+    fill(widget, server)  # the id typed, the secret field left empty
+    widget.connect_button.click()
+    assert widget.state == "error"
+    assert "Check the Client ID and UT_CLIENT_SECRET." in widget.status.value
+    assert "Check the Client ID and UT_CLIENT_SECRET." in widget.summary()
 
 
 def test_no_auto_connect_when_asked_not_to(
@@ -429,6 +448,10 @@ def test_auto_connect_with_ut_demo(
     widget = make_widget(auto=True)
     client = ut.current_client()
     assert client is not None and client.demo and widget.state == "connected"
+    # the simulator's host and port change every run: the status does not show them
+    host = client.api_url.split("//")[1].split("/")[0]
+    assert "built-in simulator" in widget.status.value and host not in widget.status.value
+    assert host not in widget.summary() and ":" + host.split(":")[1] not in widget.summary()
 
 
 def test_a_second_form_shows_the_current_session(

@@ -67,8 +67,10 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from .loaders.transcripts import load_transcript, load_transcripts
     from .loaders.video import VideoURL, video_url
     from .reports import report
+    from .ui.chooser import TestChooser, choose_test
     from .ui.lab import pick_test_id
     from .ui.login import CredentialsWidget, login
+    from .ui.table import show
     from .ui.viewer import SessionViewer, show_session
 
 # name -> (module relative to this package, attribute; None for the module itself).
@@ -121,6 +123,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "pick_test_id": (".ui.lab", "pick_test_id"),
     # nbclient and nbconvert only when a report is written.
     "report": (".reports", "report"),
+    # pandas' Styler (jinja2), or itables, only when a frame is shown.
+    "show": (".ui.table", "show"),
+    # ipywidgets only when a test is to be chosen.
+    "TestChooser": (".ui.chooser", "TestChooser"),
+    "choose_test": (".ui.chooser", "choose_test"),
     # ipywidgets only when the form is built; login() outside a kernel never needs it.
     "login": (".ui.login", "login"),
     "CredentialsWidget": (".ui.login", "CredentialsWidget"),
@@ -173,6 +180,7 @@ __all__ = [
     "SessionDetails",
     "SessionViewer",
     "Settings",
+    "TestChooser",
     "TestInfo",
     "TruncatedResultWarning",
     "UTError",
@@ -180,6 +188,7 @@ __all__ = [
     "VideoURL",
     "__version__",
     "charts",
+    "choose_test",
     "clear_cache",
     "clip_url",
     "connect",
@@ -209,6 +218,7 @@ __all__ = [
     "login",
     "pick_test_id",
     "report",
+    "show",
     "show_session",
     "stats",
     "verbatims",

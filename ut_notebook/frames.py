@@ -12,13 +12,21 @@ as a full one.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["DURATION", "UTC_DATETIME", "MalformedValuesWarning", "Schema", "typed_frame"]
+__all__ = [
+    "DURATION",
+    "UTC_DATETIME",
+    "MalformedValuesWarning",
+    "Schema",
+    "natural_order",
+    "typed_frame",
+]
 
 UTC_DATETIME = "datetime64[ns, UTC]"
 DURATION = "timedelta64[ns]"
@@ -26,6 +34,61 @@ DURATION = "timedelta64[ns]"
 # Column name -> dtype string understood by pandas ("string", "category", "Int64",
 # "Float64", "boolean", UTC_DATETIME, DURATION, "object" for raw JSON).
 Schema = Mapping[str, str]
+
+
+# JupyterLab and Notebook 7 typeset text between two `$` in a DataFrame's HTML as maths
+# (pandas marks its tables for MathJax by default): "$25,000 - $49,999", an income band,
+# showed as "25,000−49,999". Every frame ut-notebook returns is built here, so this is
+# the one place that runs before any of them can be displayed — and a bare
+# `import ut_notebook` (which does not import this module) leaves pandas alone. The
+# option is pandas' own and global: undo it with
+# pd.set_option("display.html.use_mathjax", True) after the first load.
+pd.set_option("display.html.use_mathjax", False)
+
+
+# Answer scales whose words have an order an alphabet does not know (lower case).
+_WORD_SCALES = (
+    ("beginner", "novice", "average", "intermediate", "advanced", "expert"),
+    ("never", "rarely", "sometimes", "often", "very often", "always"),
+    ("strongly disagree", "disagree", "neutral", "agree", "strongly agree"),
+)
+_CATCH_ALL = ("prefer not", "none of these", "other", "not applicable", "n/a")
+_BELOW = ("less than", "under", "below", "up to", "<")
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def natural_order(labels: Iterable[Any]) -> list[str]:
+    """Answer labels in reading order: numeric ranges by their first number, words of a
+    known scale (Beginner → Expert, Never → Always) by rank, other words as given,
+    catch-alls ("Prefer not to say", "Other") last.
+
+    >>> natural_order(["Expert", "Average", "Beginner", "Prefer not to say", "Advanced"])
+    ['Beginner', 'Average', 'Advanced', 'Expert', 'Prefer not to say']
+    >>> natural_order(["$100,000 or more", "Less than $25,000", "$25,000 - $49,999"])
+    ['Less than $25,000', '$25,000 - $49,999', '$100,000 or more']
+    """
+    unique = list(dict.fromkeys(str(v) for v in labels if v is not None and not pd.isna(v)))
+    lowered = {label: label.lower().strip() for label in unique}
+    scale = next(
+        (words for words in _WORD_SCALES if sum(w in words for w in lowered.values()) >= 2),
+        (),
+    )
+
+    def key(item: tuple[int, str]) -> tuple[int, float, int]:
+        position, label = item
+        lower = lowered[label]
+        if any(lower.startswith(prefix) for prefix in _CATCH_ALL):
+            return (3, 0.0, position)
+        number = _NUMBER.search(label)
+        if number:
+            value = float(number.group().replace(",", ""))
+            # "Less than $25,000" comes before "$25,000 - $49,999"
+            return (0, value - 0.5 if lower.startswith(_BELOW) else value, position)
+        if lower in scale:
+            return (1, float(scale.index(lower)), position)
+        return (2, 0.0, position)
+
+    return [label for _, label in sorted(enumerate(unique), key=key)]
 
 
 class MalformedValuesWarning(UserWarning):

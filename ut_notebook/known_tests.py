@@ -18,10 +18,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
-__all__ = ["endpoints_of", "forget", "remember", "test_label", "title_of"]
+__all__ = ["endpoints_of", "forget", "remember", "sessions_of", "test_label", "title_of"]
 
 _LOCK = threading.Lock()
 _TITLES: dict[str, str] = {}
+# The workspace listing has no session count; ut.load_test() has, so it is kept here.
+_SESSIONS: dict[str, int] = {}
 # test id -> task text -> (lower endpoint label, upper endpoint label)
 _ENDPOINTS: dict[str, dict[str, tuple[str | None, str | None]]] = {}
 
@@ -35,12 +37,15 @@ def remember(
     *,
     title: str | None = None,
     endpoints: Mapping[str, tuple[str | None, str | None]] | None = None,
+    sessions: int | None = None,
 ) -> None:
-    """Keep ``title`` and the rating tasks' ``endpoints`` (task text -> labels)."""
+    """Keep ``title``, the session count and the rating tasks' ``endpoints``."""
     key = _key(test_id)
     with _LOCK:
         if isinstance(title, str) and title.strip():
             _TITLES[key] = title.strip()
+        if isinstance(sessions, int) and not isinstance(sessions, bool) and sessions >= 0:
+            _SESSIONS[key] = sessions
         if endpoints is not None:
             _ENDPOINTS[key] = dict(endpoints)
 
@@ -51,6 +56,19 @@ def title_of(test_id: object) -> str | None:
         return None
     with _LOCK:
         return _TITLES.get(_key(test_id))
+
+
+def sessions_of(test_id: object) -> int | None:
+    """The test's session count if ``ut.load_test()`` has read it, else ``None``.
+
+    >>> remember("d203c616-c736-56a6-b2c2-4b3bf3ce8d27", sessions=120)
+    >>> sessions_of("d203c616-c736-56a6-b2c2-4b3bf3ce8d27")
+    120
+    """
+    if not test_id:
+        return None
+    with _LOCK:
+        return _SESSIONS.get(_key(test_id))
 
 
 def endpoints_of(test_id: object, text: object) -> tuple[str | None, str | None] | None:
@@ -73,4 +91,5 @@ def forget() -> None:
     """Forget everything (``ut.disconnect()`` does not: titles outlive a connection)."""
     with _LOCK:
         _TITLES.clear()
+        _SESSIONS.clear()
         _ENDPOINTS.clear()

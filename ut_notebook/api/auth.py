@@ -101,6 +101,17 @@ def _oauth_error(resp: requests.Response) -> tuple[str, str]:
     return str(body.get("error", "")), str(body.get("error_description", ""))
 
 
+def _unreachable(exc: requests.RequestException) -> str:
+    """Why a request got no answer, in words (a class name means nothing to a reader)."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "its TLS certificate was not accepted"
+    if isinstance(exc, requests.Timeout):
+        return "it did not answer in time"
+    if isinstance(exc, requests.ConnectionError):
+        return "no connection could be made"
+    return "the request failed"
+
+
 def fetch_token(
     http: requests.Session,
     settings: Settings,
@@ -145,12 +156,15 @@ def fetch_token(
         )
     except requests.RequestException as exc:
         raise AuthError(
-            f"Could not reach the token endpoint {url} ({type(exc).__name__}). "
+            f"Could not reach the token endpoint {url}: {_unreachable(exc)}. "
             "Check UT_TOKEN_URL and your network connection."
         ) from None
     if resp.status_code != 200:
         error, description = _oauth_error(resp)
-        detail = f" ({error}: {description})" if error else ""
+        # The server's sentence keeps its words, not its full stop: "(…: bad secret)."
+        description = description.strip().rstrip(".").strip()
+        detail = f" ({error}: {description})" if error and description else ""
+        detail = detail or (f" ({error})" if error else "")
         if error == "invalid_client" or resp.status_code == 401:
             hint = "Check UT_CLIENT_ID and UT_CLIENT_SECRET."
         elif error == "invalid_scope":

@@ -29,16 +29,19 @@ from .details import (
     task_durations,
 )
 from .sessions import (
+    STATUS_LABELS,
     duration_distribution,
     sessions_per_day,
     start_time_heatmap,
     status_breakdown,
+    status_label,
 )
 from .verbatims import top_phrases
 
 __all__ = [
     "PALETTE",
     "STATUS_COLORS",
+    "STATUS_LABELS",
     "TEMPLATE",
     "TEMPLATE_NAME",
     "demographics",
@@ -54,6 +57,7 @@ __all__ = [
     "skip_rates",
     "start_time_heatmap",
     "status_breakdown",
+    "status_label",
     "task_durations",
     "top_phrases",
 ]

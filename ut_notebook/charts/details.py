@@ -25,6 +25,7 @@ builder                    frame                       shows
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -35,6 +36,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
+from ..frames import natural_order
 from ._base import PALETTE, check_frame, empty_figure, finish, subtitle_of
 
 __all__ = [
@@ -219,11 +221,12 @@ def demographics(
         part = df[df["code"].astype("string").eq(code).fillna(False).to_numpy()]
         respondents = part["sessionId"].nunique()
         values = part["value"]
-        order = (
-            [str(c) for c in values.cat.categories if (values == c).any()]
-            if isinstance(values.dtype, pd.CategoricalDtype)
-            else sorted(values.dropna().astype(str).unique())
-        )
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            order = [str(c) for c in values.cat.categories if (values == c).any()]
+            if not values.cat.ordered:  # an ordered categorical is someone's order: kept
+                order = natural_order(order)
+        else:  # as answered, put in reading order (age groups, income, Beginner → Expert)
+            order = natural_order(values.dropna().astype(str))
         counts = part.assign(answer=values.astype("string").fillna(NO_ANSWER))
         counts = counts.groupby("answer")["sessionId"].nunique()
         if NO_ANSWER in counts.index:
@@ -234,14 +237,24 @@ def demographics(
             else False
         )
         label = part["label"].dropna().astype(str).iloc[0] if part["label"].notna().any() else ""
-        subplot_titles.append(f"<b>{code}</b>" + (" (several answers)" if multi else ""))
+        # The question as asked ("What is your annual household income?"), not its code.
+        name = html.escape(_short(label, 60)) if label else code
+        subplot_titles.append(f"<b>{name}</b>" + (" (several answers)" if multi else ""))
         panels.append((code, label, order, counts, respondents))
+    # Each row as tall as its longest panel needs (22 px an answer), so a 3-answer row
+    # is not stretched to a 7-answer row's height, and a fixed 70 px between rows.
+    row_px = [
+        40 + 22 * max(len(p[2]) for p in panels[r * cols : (r + 1) * cols]) for r in range(rows)
+    ]
+    gap_px = 70
+    plot_px = sum(row_px) + gap_px * (rows - 1)
     fig = make_subplots(
         rows=rows,
         cols=cols,
         subplot_titles=subplot_titles,
         horizontal_spacing=0.28 if cols > 1 else 0.1,
-        vertical_spacing=min(0.12, 0.5 / max(rows, 1)),
+        vertical_spacing=gap_px / plot_px if rows > 1 else 0.0,
+        row_heights=[h / sum(row_px) for h in row_px],
     )
     for index, (code, label, order, counts, respondents) in enumerate(panels):
         n = np.array([int(counts.get(answer, 0)) for answer in order])
@@ -255,9 +268,18 @@ def demographics(
                 marker={"color": PALETTE[index % len(PALETTE)]},
                 customdata=np.column_stack([n, pct]),
                 text=[f"{p:.0f}%" if share else f"{k:,}" for k, p in zip(n, pct, strict=True)],
-                textposition="auto",
+                # Inside a long bar (white on colour), outside a short one: never squeezed.
+                textposition=[
+                    "inside" if v >= 0.2 * max((pct if share else n).max(), 1e-9) else "outside"
+                    for v in (pct if share else n)
+                ],
+                insidetextanchor="end",
+                insidetextfont={"color": "white"},
+                outsidetextfont={"color": "#24292f"},
+                cliponaxis=False,
                 hovertemplate=(
-                    f"<b>%{{y}}</b><br>{label}<br>%{{customdata[0]:,}} of {respondents:,} "
+                    f"<b>%{{y}}</b><br>{html.escape(label)} ({code})<br>%{{customdata[0]:,}} of "
+                    f"{respondents:,} "
                     "participants (%{customdata[1]:.1f}%)<extra></extra>"
                 ),
                 showlegend=False,
@@ -267,14 +289,12 @@ def demographics(
         )
     fig.update_yaxes(autorange="reversed", type="category", ticksuffix=" ")
     fig.update_xaxes(rangemode="tozero", ticksuffix="%" if share else "")
-    tallest = max(len(p[2]) for p in panels)
-    per_row = 60 + 22 * tallest
     last_x = "xaxis" if len(wanted) == 1 else f"xaxis{len(wanted)}"
     return finish(
         fig,
         title=title,
         subtitle=subtitle_of(df, _n(people, "participant")),
-        height=height or 120 + rows * per_row,
+        height=height or 130 + plot_px,
         template=template,
         labels=labels,
         axis_titles={

@@ -45,10 +45,12 @@ from ._base import (
 
 __all__ = [
     "COMPLETE",
+    "STATUS_LABELS",
     "duration_distribution",
     "sessions_per_day",
     "start_time_heatmap",
     "status_breakdown",
+    "status_label",
 ]
 
 COMPLETE = "COMPLETE"
@@ -267,6 +269,24 @@ def duration_distribution(
     )
 
 
+#: What the API's session statuses are called on screen.
+STATUS_LABELS = {
+    "COMPLETE": "Complete",
+    "IN_PROGRESS": "In progress",
+    "ABANDONED": "Abandoned",
+    "(none)": "(no status)",
+}
+
+
+def status_label(code: str) -> str:
+    """The human label of a status code; an unknown code in sentence case.
+
+    >>> status_label("IN_PROGRESS"), status_label("ON_HOLD")
+    ('In progress', 'On hold')
+    """
+    return STATUS_LABELS.get(code) or code.replace("_", " ").capitalize()
+
+
 def status_breakdown(
     df: pd.DataFrame,
     *,
@@ -301,16 +321,17 @@ def status_breakdown(
     fig = go.Figure(
         go.Bar(
             x=n,
-            y=order,
+            # Words a reader uses; the API's code (what to filter on) is in the hover.
+            y=[status_label(s) for s in order],
             orientation="h",
             marker={"color": [status_color(s, order) for s in order]},
             text=[f"{k:,} · {p:.1f}%" for k, p in zip(n, share, strict=True)],
             textposition="auto",
             insidetextanchor="end",
-            customdata=share,
+            customdata=np.column_stack([share, np.array(order, dtype=object)]),
             hovertemplate=(
-                f"<b>%{{y}}</b><br>%{{x:,}} of {n.sum():,} sessions (%{{customdata:.1f}}%)"
-                "<extra></extra>"
+                f"<b>%{{y}}</b> (%{{customdata[1]}})<br>%{{x:,}} of {n.sum():,} sessions "
+                "(%{customdata[0]:.1f}%)<extra></extra>"
             ),
             showlegend=False,
         )
@@ -383,16 +404,53 @@ def start_time_heatmap(
             hovertemplate=(
                 f"%{{customdata}} ({tz_label})<br><b>%{{z:,}}</b> sessions started<extra></extra>"
             ),
-            colorbar={"thickness": 14, "outlinewidth": 0},
+            colorbar={"thickness": 14, "outlinewidth": 0, "x": 1.02, "len": 0.8, "y": 0.4},
         )
     )
-    fig.update_yaxes(autorange="reversed", type="category", showgrid=False)
-    fig.update_xaxes(type="category", showgrid=False, tickangle=0)
+    # Totals beside the grid: sessions per hour above it, per weekday to its right.
+    muted = "#8c959f"
+    fig.add_trace(
+        go.Bar(
+            x=hours,
+            y=grid.sum(axis=0),
+            xaxis="x2",
+            yaxis="y2",
+            marker={"color": muted},
+            name="per hour",
+            hovertemplate=f"%{{x}}:00 ({tz_label})<br><b>%{{y:,}}</b> sessions<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=grid.sum(axis=1),
+            y=days,
+            xaxis="x3",
+            yaxis="y3",
+            orientation="h",
+            marker={"color": muted},
+            name="per weekday",
+            text=[f"{v:,}" for v in grid.sum(axis=1)],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br><b>%{x:,}</b> sessions<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.update_layout(
+        xaxis={"domain": [0, 0.86], "type": "category", "showgrid": False, "tickangle": 0},
+        yaxis={"domain": [0, 0.8], "type": "category", "showgrid": False, "autorange": "reversed"},
+        xaxis2={"domain": [0, 0.86], "anchor": "y2", "matches": "x", "showticklabels": False},
+        yaxis2={"domain": [0.84, 1], "anchor": "x2", "showticklabels": False, "showgrid": False},
+        xaxis3={"domain": [0.88, 1], "anchor": "y3", "showticklabels": False, "showgrid": False},
+        yaxis3={"domain": [0, 0.8], "anchor": "x3", "matches": "y", "showticklabels": False},
+        bargap=0.15,
+    )
     return finish(
         fig,
         title=title,
         subtitle=subtitle,
-        height=height or 400,
+        height=height or 460,
         template=template,
         labels=labels,
         axis_titles={

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..api.client import Client
 from ..api.scheduler import WaitCallback
-from ..frames import DURATION, typed_frame
+from ..frames import DURATION, natural_order, typed_frame
 from ..jobs import Job, LoadStatus
 from .answers import ANSWER_KEYS, ANSWER_SCHEMA, read_answer
 from .per_session import (
@@ -128,7 +128,8 @@ def natural_categories(values: Iterable[Any]) -> list[str]:
     ['Under $25,000', '$100,000 or more', 'Male', 'Prefer not to say']
     """
     labels = {str(v) for v in values if v is not None and not pd.isna(v)}
-    return sorted(labels, key=_category_key)
+    # Words of a known scale (Beginner → Expert) by rank, other words alphabetically.
+    return natural_order(sorted(labels, key=_category_key))
 
 
 def _ordered(series: pd.Series) -> pd.Series:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import known_tests
 from ..api.client import Client
 from ..api.connect import require_client
 from ..frames import DURATION, UTC_DATETIME, typed_frame
@@ -122,6 +123,7 @@ def load_sessions(
     def frame(partial: bool) -> pd.DataFrame:
         attrs = {
             "testId": test_id,
+            "testTitle": known_tests.title_of(test_id),
             "totalCount": pager.total,
             "fetched_at": fetched_at,
             "truncated": pager.truncated,
@@ -135,7 +137,9 @@ def load_sessions(
 
     # Frames are built inside the guarded region: an interrupt at any moment keeps .partial.
     with partial_on_error(lambda: frame(partial=True)):
-        with LoadBar(progress, f"sessions of {test_id[:8]}…", unit="page") as bar:
+        # The title once ut.list_tests()/ut.load_test() has seen it, not a cut-off id.
+        what = f"sessions of {known_tests.test_label(test_id, width=40)}"
+        with LoadBar(progress, what, unit="page") as bar:
             pager.run(bar)
         return frame(partial=False)
 

@@ -273,7 +273,9 @@ def load_test(test_id: str, *, client: Client | None = None) -> TestInfo:
     )
     for frame in (plan, nps):
         frame.attrs.update({"testId": tid, "testTitle": info.title})
-    known_tests.remember(tid, title=info.title, endpoints=info.endpoints())
+    known_tests.remember(
+        tid, title=info.title, endpoints=info.endpoints(), sessions=info.sessionCount
+    )
     return info
 
 

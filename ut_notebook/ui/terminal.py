@@ -65,10 +65,12 @@ def describe_session(session: Client) -> str:
     """Where a session is connected, its scope and token expiry. Never a secret.
 
     >>> describe_session(ut.connect(demo=True))                  # doctest: +SKIP
-    'the built-in demo data (127.0.0.1:41234), scope public_api.read, token valid until ...'
+    'the built-in demo data, scope public_api.read, token valid until ...'
     """
-    host = host_of(session.api_url)
-    where = f"the built-in demo data ({host})" if session.demo else f"UserTesting ({host})"
+    # The simulator's host and port (127.0.0.1:41234) change every run and say nothing.
+    where = (
+        "the built-in demo data" if session.demo else f"UserTesting ({host_of(session.api_url)})"
+    )
     if session.closed:
         return f"{where}, disconnected"
     info = session.token_info

@@ -37,6 +37,7 @@ import contextlib
 import functools
 import html
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -52,7 +53,7 @@ from ...errors import UTError, scrub
 from ..terminal import describe_session, endpoint_note, format_time, host_of
 from .layout import LoginLayout
 
-__all__ = ["STATES", "LoginController", "status_html"]
+__all__ = ["FIELD_NAMES", "STATES", "LoginController", "form_message", "status_html"]
 
 log = logging.getLogger("ut_notebook.ui.login")
 
@@ -113,6 +114,9 @@ class LoginController(HasTraits):
         self._busy = False
         self._closing = False
         self._submitted_at: float | None = None
+        # Which settings of the last attempt were typed into the form (vs. read from the
+        # environment): its error names the form's fields for those, variables otherwise.
+        self._typed: frozenset[str] = frozenset()
         self._listener = self._guarded(self._on_token_change)
         form.connect_button.on_click(self._guarded(self._on_connect_click))
         form.disconnect_button.on_click(self._guarded(self._on_disconnect_click))
@@ -133,7 +137,8 @@ class LoginController(HasTraits):
             if self._settings.demo:
                 self.use_demo()
             elif self._settings.has_credentials:
-                self.connect()
+                # Nobody typed anything: an error names the variables the values came from.
+                self._guarded(self._connect_from_form)(False)
 
     @property
     def client(self) -> Client | None:
@@ -171,7 +176,7 @@ class LoginController(HasTraits):
         """One line about the connection, for places that cannot show the form."""
         session = self._live_session()
         if self.error is not None:
-            text = f"ut.login(): could not connect. {self.error}"
+            text = f"ut.login(): could not connect. {form_message(str(self.error), self._typed)}"
             if session is not None:
                 text += f" Still connected to {describe_session(session)}."
             return text
@@ -238,7 +243,7 @@ class LoginController(HasTraits):
 
     # -- connecting ---------------------------------------------------------------------
 
-    def _connect_from_form(self) -> None:
+    def _connect_from_form(self, from_form: bool = True) -> None:
         form = self.form
         typed = form.client_secret.value.strip()
         form.client_secret.value = ""  # at once: the secret must not stay in the model
@@ -260,6 +265,12 @@ class LoginController(HasTraits):
             self._fail("Enter your client ID.")
             return
         secret: str | None = typed or _secret_of(current, client_id, token_url)
+        self._typed = frozenset()
+        if from_form:
+            fields = {"UT_CLIENT_ID", "UT_TOKEN_URL", "UT_SCOPE", "UT_API_URL"}
+            if secret is not None:  # else it comes from the environment or .env
+                fields.add("UT_CLIENT_SECRET")
+            self._typed = frozenset(fields)
         if secret is None and not load_settings().client_secret:
             self._fail(
                 "Enter your client secret (or set UT_CLIENT_SECRET in the environment or a "
@@ -337,7 +348,8 @@ class LoginController(HasTraits):
             self.form.disconnect_button.disabled = session is None
             self._update_placeholder(session)
             if self.error is not None:
-                text = f"<b>Could not connect.</b> {html.escape(str(self.error))}"
+                message = form_message(str(self.error), self._typed)
+                text = f"<b>Could not connect.</b> {html.escape(message)}"
                 if session is not None:
                     text += f"<br>Still connected to {html.escape(describe_session(session))}."
                 self._show("error", text)
@@ -389,6 +401,33 @@ class LoginController(HasTraits):
             self.form.disconnect_button.disabled = self._live_session() is None
 
 
+#: The form's name of each setting, for messages about values typed into the form.
+FIELD_NAMES = {
+    "UT_CLIENT_ID": "the Client ID",
+    "UT_CLIENT_SECRET": "the Client secret",
+    "UT_TOKEN_URL": "the Token URL (under Advanced)",
+    "UT_SCOPE": "the Scope (under Advanced)",
+    "UT_API_URL": "the API URL (under Advanced)",
+}
+
+
+def form_message(message: str, typed: frozenset[str] | set[str]) -> str:
+    """``message`` with the variables in ``typed`` named as the form's fields.
+
+    Errors speak of environment variables (they are raised for code and terminals too);
+    a user who typed into the form looks for its fields instead.
+
+    >>> form_message("Refused. Check UT_CLIENT_ID and UT_CLIENT_SECRET.", {"UT_CLIENT_ID"})
+    'Refused. Check the Client ID and UT_CLIENT_SECRET.'
+    """
+
+    def name(match: re.Match[str]) -> str:
+        variable = match.group(0)
+        return FIELD_NAMES.get(variable, variable) if variable in typed else variable
+
+    return re.sub(r"\bUT_[A-Z_]+\b", name, message)
+
+
 def status_html(state: str, text: str) -> str:
     """The status line's HTML: a coloured bar and symbol for ``state``, then ``text``.
 
@@ -406,8 +445,8 @@ def status_html(state: str, text: str) -> str:
 
 def _connected_html(session: Client) -> str:
     host = html.escape(host_of(session.api_url))
-    if session.demo:
-        where = f"the demo data <span style='{_MUTED}'>(built-in simulator, {host})</span>"
+    if session.demo:  # its host and port change every run and mean nothing to a reader
+        where = f"the demo data <span style='{_MUTED}'>(built-in simulator)</span>"
     else:
         where = f"UserTesting <span style='{_MUTED}'>({host})</span>"
     info = session.token_info
