@@ -7,6 +7,7 @@ the token, then presses Ctrl-C (SIGINT) and checks that the server is gone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -56,15 +57,18 @@ def isolated_env(tmp: Path) -> dict[str, str]:
 class Demo:
     """The running command: its output lines, its URL, and a way to press Ctrl-C."""
 
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, args: list[str], cwd: Path, env: dict[str, str], subcommand: str = "demo"
+    ) -> None:
         self.proc = subprocess.Popen(
-            [*command(), "demo", *args],
+            [*command(), subcommand, *args],
             cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             text=True,
+            start_new_session=True,  # so kill() can end the server's whole group
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -103,7 +107,8 @@ class Demo:
 
     def kill(self) -> None:
         if self.proc.poll() is None:
-            self.proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
 
 

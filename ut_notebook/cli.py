@@ -363,6 +363,133 @@ def report_command(notebook: str, test: str | None, output: str | None, demo_dat
     return 0
 
 
+DASHBOARD = "dashboard.ipynb"
+
+
+def _voila_ready(proc: subprocess.Popen[Any], base: str, timeout: float) -> None:
+    # Voila has no /api/status, and every GET of / runs the notebook: poll a static file.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise CommandError(
+                f"Voila stopped (exit status {proc.returncode}) before it was ready; "
+                "its messages are above. Is the port in use? Try --port."
+            )
+        try:
+            with urllib.request.urlopen(f"{base}/voila/static/voila.js", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.25)
+    raise CommandError(f"Voila did not answer within {timeout:.0f} s.")
+
+
+def dashboard_command(
+    port: int | None, browser: bool, notebook: str | None, demo_data: bool | None
+) -> int:
+    """``ut-notebook dashboard``: the dashboard notebook served by Voila, without code.
+
+    Demo data unless credentials are configured (``--demo`` / ``--no-demo`` decide).
+    Voila listens on 127.0.0.1 with a random token, given in a private config file.
+    """
+    if importlib.util.find_spec("voila") is None:
+        raise CommandError(
+            "Voila is not installed in this environment "
+            f"({sys.executable}). Install it with:  pip install 'ut-notebook[dashboard]'"
+        )
+    if notebook is not None:
+        path = Path(notebook).expanduser().resolve()
+        if not path.is_file():
+            raise CommandError(f"{notebook}: no such notebook.")
+    else:
+        folder, _how = find_notebooks(None)
+        path = folder / DASHBOARD
+        if not path.is_file():
+            raise CommandError(f"No {DASHBOARD} in {folder}: pass --notebook FILE.")
+    if demo_data is None:
+        from .api.settings import load_settings
+
+        demo_data = not load_settings().client_id  # no credentials: show the demo data
+    if port is not None and not _port_is_free(port):
+        raise CommandError(f"Port {port} on 127.0.0.1 is in use: choose another with --port.")
+    port = port if port is not None else _free_port(DEFAULT_PORT + 1)
+    token = secrets.token_hex(24)
+    state = Path(tempfile.mkdtemp(prefix="ut-notebook-dashboard-"))
+    # Voila reads voila.json from the Jupyter config path: the token stays out of `ps`,
+    # and kernels get CurveZMQ keys (no "running over TCP without encryption" warning).
+    config = {"Voila": {"token": token}, "KernelManager": {"transport_encryption": "auto"}}
+    (state / "voila.json").write_text(json.dumps(config), encoding="utf-8")
+    (state / "voila.json").chmod(0o600)
+    env = dict(os.environ)
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(state), env.get("JUPYTER_CONFIG_PATH", "")) if p
+    )
+    if demo_data:
+        env["UT_DEMO"] = "1"
+    cmd = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(path),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+    ]
+    base = f"http://127.0.0.1:{port}"
+    url = f"{base}/?token={token}"
+    data = "the demo data (UT_DEMO=1: no credentials needed)" if demo_data else "your tests"
+    print(f"ut-notebook {__version__}: starting the dashboard ({path.name}) on {data}…")
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=path.parent, stdin=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        _voila_ready(proc, base, READY_TIMEOUT)
+        print(f"\nThe dashboard is running.\n  Open:  {url}\n  Stop:  Ctrl-C\n", flush=True)
+        if browser:
+            webbrowser.open(url)
+        status = proc.wait()
+        print(f"Voila stopped (exit status {status}).", file=sys.stderr)
+        return status or 1
+    except KeyboardInterrupt:
+        print("\nStopping the dashboard…", flush=True)
+        _stop(proc)
+        print("Stopped.", flush=True)
+        return 0
+    finally:
+        _stop(proc)
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def _add_dashboard_parser(commands: Any) -> None:
+    run = commands.add_parser(
+        "dashboard",
+        help="a code-free dashboard (Voila): pick a test, see its charts",
+        description=(
+            "Serve notebooks/dashboard.ipynb with Voila on 127.0.0.1 with a random token: "
+            "a page without code with a test picker, the session charts and the charts "
+            "of a sample's answers, redrawn when another test is picked. Ctrl-C stops it."
+        ),
+    )
+    run.add_argument("--port", type=int, default=None, help="port (default: a free one)")
+    run.add_argument(
+        "--browser",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="open a web browser on the URL (default: --no-browser)",
+    )
+    run.add_argument("--notebook", metavar="FILE", default=None, help="serve another notebook")
+    run.add_argument(
+        "--demo",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the built-in demo data (default: when no credentials are configured)",
+    )
+
+
 def _add_report_parser(commands: Any) -> None:
     run = commands.add_parser(
         "report",
@@ -417,6 +544,7 @@ def _parser() -> argparse.ArgumentParser:
         help="serve the notebooks in DIR (default: the example notebooks)",
     )
     _add_report_parser(commands)
+    _add_dashboard_parser(commands)
     return parser
 
 
@@ -428,6 +556,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report_command(args.notebook, args.test, args.output, args.demo)
         except CommandError as err:
             print(f"ut-notebook report: {err}", file=sys.stderr)
+            return 2
+    if args.command == "dashboard":
+        if args.port is not None and not 1 <= args.port <= 65535:
+            parser.error(f"--port must be between 1 and 65535, not {args.port}")
+        try:
+            return dashboard_command(args.port, args.browser, args.notebook, args.demo)
+        except CommandError as err:
+            print(f"ut-notebook dashboard: {err}", file=sys.stderr)
             return 2
     if args.command != "demo":
         parser.print_help()
