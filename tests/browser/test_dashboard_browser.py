@@ -80,7 +80,13 @@ def test_the_dashboard_redraws_for_another_test(
                 assert after[0]["y"] and after[0]["y"] != first[0]["y"]
                 assert status.inner_text() != first_status
                 page.screenshot(path=str(artifacts / "dashboard-second.png"))
-                errors = [m for m in console_messages(page) if m.startswith("pageerror")]
+                # Known, not ours: anywidget reports "Failed to initialize model" for
+                # plotly FigureWidgets in Voila although they draw (checked above).
+                errors = [
+                    m
+                    for m in console_messages(page)
+                    if m.startswith("pageerror") and "Failed to initialize model" not in m
+                ]
                 assert not errors, errors
             except Exception:
                 page.screenshot(path=str(artifacts / "dashboard-failure.png"), full_page=True)

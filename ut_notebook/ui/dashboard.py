@@ -111,13 +111,24 @@ class Dashboard(w.VBox):
 
 
 def _refill(box: w.Box, figures: list[Any]) -> None:
-    """Show ``figures`` in ``box`` as FigureWidgets, closing the ones they replace."""
+    """Show ``figures`` in ``box`` as FigureWidgets (the old ones are left to the garbage
+    collector: closing them while the page still renders them makes anywidget fail)."""
     import plotly.graph_objects as go
 
-    old = box.children
-    box.children = [go.FigureWidget(figure) for figure in figures]
-    for widget in old:
-        widget.close()  # frees its comm and front-end view
+    box.children = [go.FigureWidget(_dates_as_text(figure)) for figure in figures]
+
+
+def _dates_as_text(figure: Any) -> Any:
+    """Datetime arrays as ISO text: a FigureWidget sends numpy datetimes as raw numbers,
+    which the browser draws near 1970 (the per-day chart came out empty)."""
+    import numpy as np
+
+    for trace in figure.data:
+        for axis in ("x", "y"):
+            values = getattr(trace, axis, None)
+            if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+                setattr(trace, axis, np.datetime_as_string(values, unit="ms"))
+    return figure
 
 
 def dashboard(chooser: Any, *, sample: int = DEFAULT_SAMPLE) -> Dashboard:
