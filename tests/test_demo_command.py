@@ -106,10 +106,16 @@ class Demo:
         return "".join(self.lines)
 
     def kill(self) -> None:
+        """Stop the command if a test left it running (a failed assertion): Ctrl-C first,
+        so it stops its server (which runs in a process group of its own), then SIGKILL."""
         if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
 
 
 def get(url: str, token: str) -> tuple[int, Any]:
