@@ -65,6 +65,19 @@ def outputs(nb: Any) -> Iterable[Any]:
             yield from cell.get("outputs", [])
 
 
+def figure_widgets(nb: Any) -> list[dict[str, Any]]:
+    """The plotly FigureWidgets in the saved widget state (nbclient saves it): the
+    dashboard draws its charts with them. Each as ``{"data": [...], "layout": {...}}``."""
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    found = []
+    for model in state.get("state", {}).values():
+        values = model.get("state", {})
+        if str(values.get("_anywidget_id", "")).endswith("FigureWidget"):
+            data, layout = values.get("_widget_data"), values.get("_widget_layout")
+            found.append({"data": data, "layout": layout})
+    return found
+
+
 def mime_types(nb: Any) -> set[str]:
     return {mime for out in outputs(nb) for mime in out.get("data", {})}
 
@@ -77,7 +90,7 @@ def problems(nb: Any) -> list[str]:
             found.append(f"error output: {out.ename}: {out.evalue}")
         elif out.output_type == "stream" and out.name == "stderr":
             found.append(f"stderr output: {out.text[:500]}")
-    if PLOTLY_MIME not in mime_types(nb):
+    if PLOTLY_MIME not in mime_types(nb) and not figure_widgets(nb):
         found.append(f"no plotly figure ({PLOTLY_MIME}) in the outputs")
     return found
 

@@ -82,7 +82,12 @@ def test_notebooks_run_in_an_environment_built_only_from_binder(tmp_path: Path) 
 
     # The package comes from the environment, not from the copy of the repository.
     where = run(
-        [python, "-c", "import ut_notebook, plotly, ipywidgets; print(ut_notebook.__file__)"],
+        [
+            python,
+            "-c",
+            "import ut_notebook, plotly, ipywidgets, voila, nbconvert, nbclient, openpyxl; "
+            "print(ut_notebook.__file__)",
+        ],
         cwd=tmp_path,
         env=env,
         timeout=60,
@@ -109,3 +114,5 @@ def test_notebooks_run_in_an_environment_built_only_from_binder(tmp_path: Path) 
     )
     ran = [line for line in out.splitlines() if line.startswith("ok ")]
     assert len(ran) == len(list((repo / "notebooks").glob("*.ipynb"))) >= 2, out
+    # The dashboard ran too (Voila serves it there: /voila/render/notebooks/dashboard.ipynb).
+    assert any("dashboard.ipynb" in line for line in ran), out

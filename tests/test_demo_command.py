@@ -7,10 +7,12 @@ the token, then presses Ctrl-C (SIGINT) and checks that the server is gone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -55,15 +57,18 @@ def isolated_env(tmp: Path) -> dict[str, str]:
 class Demo:
     """The running command: its output lines, its URL, and a way to press Ctrl-C."""
 
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, args: list[str], cwd: Path, env: dict[str, str], subcommand: str = "demo"
+    ) -> None:
         self.proc = subprocess.Popen(
-            [*command(), "demo", *args],
+            [*command(), subcommand, *args],
             cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             text=True,
+            start_new_session=True,  # so kill() can end the server's whole group
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -101,15 +106,36 @@ class Demo:
         return "".join(self.lines)
 
     def kill(self) -> None:
+        """Stop the command if a test left it running (a failed assertion): Ctrl-C first,
+        so it stops its server (which runs in a process group of its own), then SIGKILL."""
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
 
 
 def get(url: str, token: str) -> tuple[int, Any]:
     request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, None
+
+
+def send(url: str, token: str, method: str, body: Any) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        url,
+        method=method,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
         return err.code, None
@@ -140,11 +166,37 @@ def test_demo_serves_the_quickstart_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert get(f"http://127.0.0.1:{port}/api/contents/{start}", "wrong")[0] == 403
         assert "running on the demo data (UT_DEMO=1" in "".join(demo.lines)
 
+        # It serves the git-ignored working copy, not the tracked notebooks.
+        served = ROOT / ".demo" / "notebooks"
+        assert f"starting JupyterLab on {served} " in "".join(demo.lines)
+        tracked = (ROOT / "notebooks" / start).read_bytes()
+        model["content"]["cells"][0]["source"] = "# saved by the demo test"
+        status, _ = send(f"http://127.0.0.1:{port}/api/contents/{start}", token, "PUT", model)
+        assert status == 200
+        assert "saved by the demo test" in (served / start).read_text()
+        assert (ROOT / "notebooks" / start).read_bytes() == tracked
+        (served / start).unlink()  # the next start copies the example again
+
+        # A kernel starts without the "running over TCP without encryption" warning.
+        status, kernel = send(
+            f"http://127.0.0.1:{port}/api/kernels", token, "POST", {"name": "python3"}
+        )
+        assert status == 201
+        first = kernel["last_activity"]
+        deadline = time.monotonic() + 90  # a hang guard: the kernel's first message
+        while (
+            get(f"http://127.0.0.1:{port}/api/kernels/{kernel['id']}", token)[1]["last_activity"]
+            == first
+        ):
+            assert time.monotonic() < deadline, "the kernel never started"
+            time.sleep(0.5)
+
         demo.proc.send_signal(signal.SIGINT)  # Ctrl-C
         assert demo.proc.wait(timeout=40) == 0
         output = demo.output()
         assert "Stopping JupyterLab" in output and "Stopped." in output
         assert "Traceback" not in output
+        assert "without encryption" not in output
         assert not port_open(port)
     finally:
         demo.kill()
@@ -205,9 +257,84 @@ def test_help_names_the_options() -> None:
         assert option in result.stdout
 
 
-def test_notebooks_from_a_checkout() -> None:
-    folder, how = cli.find_notebooks()
-    assert folder == ROOT / "notebooks" and how == "the repository checkout"
+def fake_checkout(tmp_path: Path) -> Path:
+    """A checkout's layout: pyproject.toml, ut_notebook/ and notebooks/ (two examples)."""
+    repo = tmp_path / "repo"
+    (repo / "ut_notebook").mkdir(parents=True)
+    (repo / "notebooks").mkdir()
+    (repo / "pyproject.toml").write_text("")
+    for name in ("01_quickstart.ipynb", "02_sessions_overview.ipynb"):
+        shutil.copy2(ROOT / "notebooks" / name, repo / "notebooks" / name)
+    return repo
+
+
+def set_cell(path: Path, index: int, source: str, outputs: list[Any] | None = None) -> None:
+    nb = json.loads(path.read_text())
+    nb["cells"][index]["source"] = source
+    if outputs is not None:
+        nb["cells"][index]["outputs"] = outputs
+    path.write_text(json.dumps(nb))
+
+
+def test_a_checkout_serves_a_working_copy_of_its_notebooks(tmp_path: Path) -> None:
+    repo = fake_checkout(tmp_path)
+    folder, how = cli.find_notebooks(package_dir=repo / "ut_notebook")
+    assert folder == repo / ".demo" / "notebooks" and "working copy" in how
+    names = sorted(p.name for p in folder.glob("*.ipynb"))
+    assert names == ["01_quickstart.ipynb", "02_sessions_overview.ipynb"]
+    for name in names:
+        assert (folder / name).read_bytes() == (repo / "notebooks" / name).read_bytes()
+
+
+def test_the_working_copy_is_refreshed_unless_you_edited_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = fake_checkout(tmp_path)
+    examples, copy = repo / "notebooks", repo / ".demo" / "notebooks"
+    assert cli.sync_working_copy(examples, copy) == []
+    quick, overview = "01_quickstart.ipynb", "02_sessions_overview.ipynb"
+
+    # Running a copy (outputs, counts) is not editing it: a changed example replaces it.
+    ran = json.loads((copy / quick).read_text())
+    code = next(i for i, c in enumerate(ran["cells"]) if c["cell_type"] == "code")
+    output = {"output_type": "stream", "name": "stdout", "text": "ran"}
+    set_cell(copy / quick, code, "".join(ran["cells"][code]["source"]), [output])
+    set_cell(examples / quick, 0, "# Quickstart, new version")
+    # An edited copy is kept when its example changes, and the user is told.
+    set_cell(copy / overview, 0, "# my own notes")
+    set_cell(examples / overview, 0, "# Overview, new version")
+
+    notes = cli.sync_working_copy(examples, copy)
+    assert (copy / quick).read_bytes() == (examples / quick).read_bytes()
+    assert "my own notes" in (copy / overview).read_text()
+    assert len(notes) == 1 and overview in notes[0] and "delete the copy" in notes[0]
+
+    # Once the edited copy is deleted, the next start brings the new example.
+    (copy / overview).unlink()
+    assert cli.sync_working_copy(examples, copy) == []
+    assert (copy / overview).read_bytes() == (examples / overview).read_bytes()
+    # A notebook the user only edited (example unchanged) stays as it is, without a note.
+    set_cell(copy / quick, 0, "# mine again")
+    assert cli.sync_working_copy(examples, copy) == []
+    assert "mine again" in (copy / quick).read_text()
+
+    # find_notebooks prints the note where the demo's terminal shows it.
+    set_cell(examples / quick, 0, "# Quickstart, third version")
+    cli.find_notebooks(package_dir=repo / "ut_notebook")
+    assert "kept your edited" in capsys.readouterr().err
+
+
+def test_lab_settings_keep_the_environment_s_and_switch_the_news_off(tmp_path: Path) -> None:
+    settings = cli.lab_settings_dir(tmp_path)
+    overrides = json.loads((settings / "overrides.json").read_text())
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"checkForUpdates": False, "fetchNews": "false"}
+    own = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings"
+    if own.is_dir():  # whatever the environment configures is still there
+        assert {p.name for p in own.iterdir()} <= {p.name for p in settings.iterdir()}
+    command = cli._jupyter_command(8888, tmp_path, settings)
+    assert f"--LabApp.app_settings_dir={settings}" in command
+    assert "--KernelManager.transport_encryption=auto" in command
 
 
 def test_notebooks_shipped_in_a_package_are_copied_once_and_never_overwritten(

@@ -526,3 +526,40 @@ def test_to_parquet_without_pyarrow_says_what_to_install(
     with pytest.raises(ImportError, match=r"pip install 'ut-notebook\[parquet\]'"):
         details.to_parquet(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_to_excel_writes_a_sheet_per_frame_and_the_test_plan_as_codebook(
+    client: ut.Client, tmp_path: Path
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    details = ut.load_session_details(TESTS["survey"], progress=False)
+    path = details.to_excel(tmp_path / "out" / "survey.xlsx")
+    assert path.is_file()
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert book.sheetnames == ["participants", "demographics", "tasks", "task_groups", "codebook"]
+    sheets = pd.read_excel(path, sheet_name=None)
+    for name, frame in details.frames().items():
+        assert len(sheets[name]) == len(frame)
+    tasks = sheets["tasks"]
+    assert "duration_seconds" in tasks.columns
+    assert isinstance(json.loads(tasks["selected"].dropna().iloc[0]), list)
+    # The codebook is the test plan from ut.load_test: every planned task, its choices.
+    plan = ut.load_test(TESTS["survey"], client=client).tasks
+    codebook = sheets["codebook"]
+    assert list(codebook["text"]) == list(plan["text"])
+    assert "choices" in codebook.columns and codebook["choices"].notna().any()
+
+
+def test_to_excel_codebook_without_a_connection_is_the_tasks_seen(
+    client: ut.Client, tmp_path: Path
+) -> None:
+    pytest.importorskip("openpyxl")
+    details = ut.load_session_details(TESTS["survey"], progress=False)
+    ut.disconnect()
+    path = details.to_excel(tmp_path / "survey.xlsx")
+    codebook = pd.read_excel(path, sheet_name="codebook")
+    expected = details.tasks.drop_duplicates("position").sort_values("position")
+    assert list(codebook["position"]) == list(expected["position"])
+    assert list(codebook["text"]) == list(expected["text"])
+    with pytest.raises(TypeError, match="codebook="):
+        details.to_excel(tmp_path / "bad.xlsx", codebook="nope")

@@ -66,6 +66,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     )
     from .loaders.transcripts import load_transcript, load_transcripts
     from .loaders.video import VideoURL, video_url
+    from .reports import report
     from .store import SyncResult, benchmark, export_parquet, open_store, read_store, sync
     from .ui.chooser import TestChooser, choose_test
     from .ui.lab import pick_test_id
@@ -121,6 +122,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "load_session_notes": (".loaders.studies", "load_session_notes"),
     "load_test": (".loaders.studies", "load_test"),
     "pick_test_id": (".ui.lab", "pick_test_id"),
+    # nbclient and nbconvert only when a report is written.
+    "report": (".reports", "report"),
     # pandas' Styler (jinja2), or itables, only when a frame is shown.
     "show": (".ui.table", "show"),
     # ipywidgets only when a test is to be chosen.
@@ -228,6 +231,7 @@ __all__ = [
     "open_store",
     "pick_test_id",
     "read_store",
+    "report",
     "show",
     "show_session",
     "stats",

@@ -158,6 +158,10 @@ class JupyterLab:
         return "\n".join(text.splitlines()[-lines:])
 
 
+# The traitlets class of each app, for its workspace and settings folders.
+_APP_CLASS = {"lab": "LabApp", "notebook": "JupyterNotebookApp"}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -236,8 +240,11 @@ def jupyter_lab(
     env: Mapping[str, str] | None = None,
     timeout: float = START_TIMEOUT,
     extra_args: Sequence[str] = (),
+    app: str = "lab",
 ) -> Iterator[JupyterLab]:
-    """Start JupyterLab on ``root_dir`` (see the module docstring); stop it on exit."""
+    """Start JupyterLab on ``root_dir`` (see the module docstring); stop it on exit.
+
+    ``app="notebook"`` starts Jupyter Notebook 7 instead (pages at ``/notebooks/NAME``)."""
     root = Path(root_dir).resolve()
     home = Path(tempfile.mkdtemp(prefix="ut-lab-"))
     try:
@@ -254,7 +261,7 @@ def jupyter_lab(
                 sys.executable,
                 "-m",
                 "jupyter",
-                "lab",
+                app,
                 "--allow-root",
                 "--no-browser",
                 "--ip=127.0.0.1",
@@ -262,8 +269,8 @@ def jupyter_lab(
                 "--ServerApp.port_retries=0",
                 f"--IdentityProvider.token={token}",
                 f"--ServerApp.root_dir={root}",
-                f"--LabApp.workspaces_dir={home / 'workspaces'}",
-                f"--LabApp.user_settings_dir={home / 'settings'}",
+                f"--{_APP_CLASS[app]}.workspaces_dir={home / 'workspaces'}",
+                f"--{_APP_CLASS[app]}.user_settings_dir={home / 'settings'}",
                 *extra_args,
             ]
             with open(log_path, "wb") as log:

@@ -263,6 +263,80 @@ class SessionDetails:
             paths[name] = path
         return paths
 
+    def to_excel(
+        self,
+        path: str | Path,
+        *,
+        codebook: Any = None,
+        client: Client | None = None,
+    ) -> Path:
+        """Write one Excel workbook: a sheet per frame and a ``codebook`` sheet.
+
+        The codebook is the test plan (one row per task: position, type, text, choices,
+        scale ends) from ``codebook=`` (a :class:`~ut_notebook.TestInfo` or a frame),
+        else from ``ut.load_test`` for this test when connected (one request), else the
+        tasks seen in these sessions. Like :meth:`to_csv`, lists are written as JSON and
+        Timedelta columns as seconds (``<name>_seconds``); times are in UTC (Excel has
+        no time zones). Needs openpyxl: ``pip install 'ut-notebook[report]'``.
+
+        >>> details.to_excel("exports/survey.xlsx")                    # doctest: +SKIP
+        PosixPath('exports/survey.xlsx')
+        """
+        try:
+            import openpyxl  # noqa: F401
+        except ImportError as exc:
+            raise ImportError(
+                "to_excel() needs openpyxl: pip install 'ut-notebook[report]' "
+                "(or pip install openpyxl). details.to_csv() works without it."
+            ) from exc
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        sheets = {**self.frames(), "codebook": self._codebook(codebook, client)}
+        with pd.ExcelWriter(out, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                _excel_ready(frame).to_excel(writer, sheet_name=name, index=False)
+        return out
+
+    def _codebook(self, codebook: Any, client: Client | None) -> pd.DataFrame:
+        """The plan as a frame: given, else ``load_test``, else the tasks seen."""
+        if codebook is not None:
+            plan = getattr(codebook, "tasks", codebook)
+            if not isinstance(plan, pd.DataFrame):
+                raise TypeError("codebook= must be a TestInfo (ut.load_test) or a DataFrame")
+            return plan
+        test_id = self.attrs.get("testId")
+        if test_id:
+            from ..api.connect import current_client
+            from ..errors import UTError
+            from .studies import load_test
+
+            if client is not None or current_client() is not None:
+                try:
+                    return load_test(test_id, client=client).tasks
+                except (UTError, ValueError):
+                    pass  # not a test the plan can be read for: fall back to what was seen
+        seen = self.tasks
+        if seen.empty:
+            return pd.DataFrame(columns=["position", "type", "text"])
+        # One row per task as the sessions saw it: enough to read the columns by.
+        return (
+            seen.groupby("position", observed=True, sort=True)
+            .agg(type=("type", "first"), text=("text", "first"))
+            .reset_index()
+        )
+
+
+def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """CSV-ready (JSON lists, seconds), with UTC times made naive: Excel has no zones."""
+    out = _csv_ready(frame)
+    for name in list(out.columns):
+        column = out[name]
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            out[name] = column.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif isinstance(column.dtype, pd.CategoricalDtype):
+            out[name] = column.astype(object)
+    return out
+
 
 def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
