@@ -166,7 +166,9 @@ def typed_columns(columns: Mapping[str, list[Any]], n: int, schema: Schema) -> p
     data: dict[str, pd.Series] = {}
     for name, dtype in schema.items():
         values = columns.get(name)
-        if values is None:  # absent everywhere: all missing, no conversion needed
+        if values is None and dtype == "object":  # lists, JSON: missing is None
+            data[name] = pd.Series([None] * n, index=index, dtype="object")
+        elif values is None:  # absent everywhere: all missing, no conversion needed
             data[name] = pd.Series(index=index, dtype=dtype)
         elif dtype in _DIRECT:
             # Straight to the dtype (about half the time of object-then-astype);
