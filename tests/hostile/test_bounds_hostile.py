@@ -9,7 +9,7 @@ import pytest
 
 import ut_notebook as ut
 from tests.hostile.conftest import good_items, make_test_id, paged
-from tests.hostile.server import HostileServer, Reply, Request
+from tests.hostile.server import CLIENT_ID, CLIENT_SECRET, HostileServer, Reply, Request
 from ut_notebook.errors import excerpt
 
 TEST_ID = make_test_id(1)
@@ -119,3 +119,46 @@ def test_the_token_answer_is_bounded_too(answer: Reply, problem: str) -> None:
         server.route("/token", lambda r: answer)
         with pytest.raises(ut.AuthError, match=problem):
             server.connect(retry=ut.RetryPolicy(deadline=1.0, timeout=(2, 5)))
+
+
+@pytest.mark.timeout(60)  # a hang guard: without the deadline this takes ~100 s
+def test_a_server_trickling_its_headers_cannot_hold_a_request_past_the_deadline() -> None:
+    """requests bounds each read of the socket, not the whole: a status line and headers
+    sent a few bytes at a time, each well within the read timeout, would hold a request
+    for as long as the server likes. The caller waits no longer than ``deadline``."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Pad: y\r\n" * 50
+            for i in range(len(head)):  # ~100 s of headers, a byte per 0.2 s
+                if stop.wait(0.2):
+                    return
+                try:
+                    conn.sendall(head[i : i + 1])
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    with HostileServer() as tokens:  # only the token endpoint: the API is the raw socket
+        client = ut.connect(
+            CLIENT_ID,
+            CLIENT_SECRET,
+            token_url=tokens.url + "/token",
+            api_url=f"http://127.0.0.1:{port}",
+            retry=ut.RetryPolicy(deadline=1.0, timeout=(2, 5), backoff=0.01),
+        )
+        try:
+            with pytest.raises(ut.APIError, match="longer than 1s"):
+                client.get_json("/api/v2/sessionResults", {"testId": "x"})
+        finally:
+            stop.set()
+            listener.close()

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,7 @@ class Client:
         self._endpoint: tuple[str, str] | None = None  # the token endpoint that worked
         self.tokens = TokenManager(self._fetch_token)
         self._executor: ThreadPoolExecutor | None = None
+        self._io_pool: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
         self.closed = False
 
@@ -188,6 +190,8 @@ class Client:
         with self._executor_lock:
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
+            if self._io_pool is not None:
+                self._io_pool.shutdown(wait=False, cancel_futures=True)
         self.http.close()
 
     def _check_open(self) -> None:
@@ -333,32 +337,61 @@ class Client:
         self, url: str, params: Mapping[str, Any] | None, token: Token
     ) -> tuple[requests.Response | None, BaseException | None]:
         """One request, its body read within the size cap and deadline. The scheduler
-        learns from the answer *before* the slot is released."""
+        learns from the answer *before* the slot is released.
+
+        The request runs on an I/O worker and the caller waits at most ``deadline``:
+        requests bounds each read of the socket, not the whole, so a server that
+        trickles its status line or headers a byte at a time could otherwise hold the
+        load for as long as it likes. A request past its deadline is abandoned (its
+        worker ends when the socket's read timeout does)."""
         resp: requests.Response | None = None
         # The deadline counts from here: a server slow to send its headers spends it too.
         started = time.monotonic()
         try:
-            resp = self.http.get(
-                url,
-                params=params,
-                auth=TokenAuth(token),
-                headers={"Accept": "application/json"},
-                timeout=self.retry.timeout,
-                # Never follow a redirect with the token headers: requests strips
-                # Authorization on a host change, but not our "token" header.
-                allow_redirects=False,
-                stream=True,
-            )
-            _read_body(resp, self.retry, started=started)
+            future = self._io().submit(self._request, url, params, token, started)
+            try:
+                resp = future.result(timeout=self.retry.deadline)
+            except FutureTimeout:
+                raise _TooSlow() from None
             return resp, None
         except _RETRYABLE_EXCEPTIONS as exc:
             return None, exc
         except (_TooSlow, _TooLarge, requests.exceptions.ContentDecodingError) as exc:
             # Not worth another try: the same server would do the same again.
+            resp = getattr(exc, "response", None) or resp  # headers came, the body did not
             raise self._body_error(exc, url, resp) from None
         finally:
             self.scheduler.complete(None if resp is None else resp.headers)
             self._count(status=None if resp is None else resp.status_code)
+
+    def _request(
+        self, url: str, params: Mapping[str, Any] | None, token: Token, started: float
+    ) -> requests.Response:
+        resp = self.http.get(
+            url,
+            params=params,
+            auth=TokenAuth(token),
+            headers={"Accept": "application/json"},
+            timeout=self.retry.timeout,
+            # Never follow a redirect with the token headers: requests strips
+            # Authorization on a host change, but not our "token" header.
+            allow_redirects=False,
+            stream=True,
+        )
+        try:
+            _read_body(resp, self.retry, started=started)
+        except (_TooSlow, _TooLarge, requests.exceptions.ContentDecodingError) as exc:
+            exc.response = resp  # type: ignore[attr-defined]  # for the status in the error
+            raise
+        return resp
+
+    def _io(self) -> ThreadPoolExecutor:
+        """The client's I/O workers (created on first use; a few: requests are paced by
+        the scheduler, and an abandoned one may hold a worker until its read timeout)."""
+        with self._executor_lock:
+            if self._io_pool is None:
+                self._io_pool = ThreadPoolExecutor(4, thread_name_prefix="ut-notebook-io")
+            return self._io_pool
 
     def _pause(self, seconds: float) -> None:
         """Back off before another try; a job's cancel cuts it short."""

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, overload
 
@@ -79,6 +80,12 @@ def load_transcript(
                 return _frame(body, sid)
             except ValueError:  # no longer readable: drop it and ask the API
                 cache.discard(scope, "transcript", [sid])
+                warnings.warn(
+                    f"The cached transcript of session {sid} could not be read any more; "
+                    "it was dropped from the cache and is fetched again.",
+                    UserWarning,
+                    stacklevel=2,
+                )
     known_complete = cache.has_any(scope, sid)
     body = client.get_text(TRANSCRIPT_PATH.format(sid), not_found=_not_found(sid))
     try:
