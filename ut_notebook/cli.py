@@ -313,6 +313,10 @@ def demo(port: int | None, browser: bool, notebooks: str | None) -> int:
     cmd.append(f"--config={config}")
     env = {k: v for k, v in os.environ.items() if k != "JUPYTER_TOKEN"}
     env["UT_DEMO"] = "1"
+    # jupyter_server warns about its own ServerApp.token default even when the token is
+    # given as IdentityProvider.token (as here): noise in the user's terminal.
+    quiet = "ignore:ServerApp.token config is deprecated:DeprecationWarning"
+    env["PYTHONWARNINGS"] = ",".join(filter(None, (env.get("PYTHONWARNINGS"), quiet)))
     base = f"http://127.0.0.1:{port}"
     start = QUICKSTART if (folder / QUICKSTART).is_file() else ""
     url = f"{base}/lab/tree/{start}?token={token}" if start else f"{base}/lab?token={token}"
