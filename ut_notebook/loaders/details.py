@@ -670,7 +670,10 @@ def assemble_details(
             # Single-choice answers repeat: categories. Multi-select combinations rarely
             # repeat: the raw string (see the long demographics frame for each value).
             schema[code] = "string" if kind == MULTIPLE else "category"
-    people = typed_frame([one["participant"] for one in sessions], schema)
+    rows = [one["participant"] for one in sessions]
+    people = typed_columns(
+        {name: [row.get(name) for row in rows] for name in schema}, len(rows), schema
+    )
     for code, dtype in schema.items():
         if dtype == "category":
             people[code] = _ordered(people[code])
