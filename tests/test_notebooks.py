@@ -85,9 +85,6 @@ def test_runs_top_to_bottom_on_the_demo_data(path: Path, tmp_path: Path) -> None
     login = next(c for c in code if "ut.login()" in c.source)
     assert any(WIDGET_MIME in o.get("data", {}) for o in login.outputs)
     assert "connected" in " ".join(_text(o) for o in login.outputs).lower()
-    # ... after a plain line, which a saved notebook reopened without a kernel shows.
-    assert [WIDGET_MIME in o.get("data", {}) for o in login.outputs][:2] == [False, True]
-    assert "run this cell again" in _text(login.outputs[0])
     # ut.choose_test() drew the picker, after a plain line for when it cannot be drawn.
     picker = next(c for c in code if "ut.choose_test(" in c.source)
     kinds = [WIDGET_MIME in o.get("data", {}) for o in picker.outputs]

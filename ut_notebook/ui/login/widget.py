@@ -79,11 +79,7 @@ class CredentialsWidget(w.VBox):
     def __init__(self, *, auto: bool = False, settings: Settings | None = None) -> None:
         settings = settings if settings is not None else load_settings()
         form = build_layout(settings)
-        # The last child only carries a CSS rule: it hides the plain-text note shown
-        # before a live form (see _note); a form redrawn from a saved notebook without a
-        # kernel is "disconnected", and the note stays readable.
-        self._note_css = _hide_note()
-        super().__init__([*form.children, self._note_css], layout=form.box)
+        super().__init__(list(form.children), layout=form.box)
         self.add_class("ut-login")
         self._shown_in: object = None
         self._closed = False
@@ -152,14 +148,6 @@ class CredentialsWidget(w.VBox):
         """One line about the connection, for places that cannot show the form."""
         return self.controller.summary()
 
-    def _note(self) -> dict[str, str]:
-        # Its own output, before the form: what a saved notebook reopened without a
-        # kernel shows instead of an endless "Loading widget...".
-        return {
-            "text/plain": f"{self.summary()} (The form needs a running kernel: run this "
-            "cell again to show it.)"
-        }
-
     def close(self) -> None:
         """Close the form and its controls; stop following the session's token."""
         # Also called by Widget.__del__, possibly on a half-built form: check each part.
@@ -168,7 +156,6 @@ class CredentialsWidget(w.VBox):
         self._closed = True
         self.controller.close()
         self.form.close()
-        self._note_css.close()
         super().close()
 
     def __repr__(self) -> str:
@@ -198,7 +185,6 @@ class CredentialsWidget(w.VBox):
             self._shown_in = None
             return
         self.controller.refresh()  # an old form shown again: bring its status up to date
-        display(self._note(), raw=True)
         display(self._repr_mimebundle_(), raw=True)
 
     def _show_once(self) -> None:
@@ -206,15 +192,5 @@ class CredentialsWidget(w.VBox):
         from IPython.display import display
 
         self._shown_in = None
-        display(self._note(), raw=True)
         display(self._repr_mimebundle_(), raw=True)
         self._shown_in = getattr(get_ipython(), "execution_count", None)
-
-
-def _hide_note() -> Any:
-    import ipywidgets as w
-
-    return w.HTML(
-        "<style>.jp-OutputArea-child:has(+ .jp-OutputArea-child "
-        ".ut-login:not(.jupyter-widgets-disconnected)){display:none}</style>"
-    )
