@@ -15,7 +15,8 @@ what is missing.
   mix, and a second client id on the same machine never reads the first one's entries.
 * Holds only what parsed: loaders validate an answer before storing it, and an entry
   that no longer parses is dropped and fetched again.
-* Holds response bodies only: never a token, a secret or a request header.
+* Holds response bodies and what is derived from them only (a session's parsed columns,
+  a test's assembled frames): never a token, a secret or a request header.
 * Every write is one SQLite transaction in WAL mode: a crash or a kernel interrupt
   mid-write leaves the previous state, never a half-written entry.
 
@@ -57,8 +58,9 @@ __all__ = [
 CACHE_FILE = "cache.sqlite3"
 SCHEMA_VERSION = 1
 # "details-v3": session details already parsed into columns (see loaders/details.py),
-# derived from "details"; the suffix is the parser's version.
-KINDS = ("details", "transcript", "clips", "details-v3")
+# derived from "details"; the suffix is the parser's version. "details-frames-v1": a
+# test's assembled frames (Arrow IPC, keyed by test id), derived from "details-v3".
+KINDS = ("details", "transcript", "clips", "details-v3", "details-frames-v1")
 # SQLite caps the number of "?" in one statement (32,766 since 3.32; 999 before).
 _CHUNK = 500
 
@@ -67,7 +69,7 @@ CREATE TABLE IF NOT EXISTS entries (
     api      TEXT NOT NULL,  -- the API URL: scheme, host, port and path only
     kind     TEXT NOT NULL,  -- 'details' (v3 JSON) or 'transcript' (WebVTT)
     id       TEXT NOT NULL,  -- the session id (lower-case UUID)
-    body     TEXT NOT NULL,  -- the response body, exactly as received
+    body     TEXT NOT NULL,  -- the response body, exactly as received (BLOB: a snapshot)
     stored   REAL NOT NULL,  -- Unix time of the write
     PRIMARY KEY (api, kind, id)
 ) WITHOUT ROWID;
@@ -264,13 +266,19 @@ class Cache:
     def get(self, api_url: str, kind: str, id: str) -> str | None:
         return self.get_many(api_url, kind, [id]).get(id)
 
+    def get_bytes(self, api_url: str, kind: str, id: str) -> bytes | None:
+        """A binary entry (a snapshot), or ``None`` if absent or not binary."""
+        body = self.get_many(api_url, kind, [id]).get(id)
+        return body if isinstance(body, bytes) else None
+
     def has_any(self, api_url: str, id: str) -> bool:
         """True when anything is cached for session ``id`` -- it is then known COMPLETE,
         since only COMPLETE sessions are ever stored."""
         return any(self.get_many(api_url, kind, [id]) for kind in KINDS[:3])
 
-    def put(self, api_url: str, kind: str, id: str, body: str) -> bool:
-        """Store one body in its own transaction. Returns False if the cache is off."""
+    def put(self, api_url: str, kind: str, id: str, body: str | bytes) -> bool:
+        """Store one body (text, or bytes for a snapshot) in its own transaction.
+        Returns False if the cache is off."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         if not self.enabled:
