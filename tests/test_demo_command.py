@@ -58,10 +58,21 @@ class Demo:
     """The running command: its output lines, its URL, and a way to press Ctrl-C."""
 
     def __init__(
-        self, args: list[str], cwd: Path, env: dict[str, str], subcommand: str = "demo"
+        self,
+        args: list[str],
+        cwd: Path,
+        env: dict[str, str],
+        subcommand: str = "demo",
+        *,
+        background_job: bool = False,
     ) -> None:
+        # A shell's background job (`make demo &`) starts with SIGINT ignored.
+        def ignore_sigint() -> None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
         self.proc = subprocess.Popen(
             [*command(), subcommand, *args],
+            preexec_fn=ignore_sigint if background_job else None,
             cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
@@ -203,7 +214,8 @@ def test_demo_serves_the_quickstart_and_stops_on_ctrl_c(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_serves_another_folder_and_stops_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT to a background job"])
+def test_demo_serves_another_folder_and_stops_on_sigterm(tmp_path: Path, stop: str) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "hello.ipynb").write_text((ROOT / "notebooks" / "01_quickstart.ipynb").read_text())
@@ -212,13 +224,14 @@ def test_demo_serves_another_folder_and_stops_on_sigterm(tmp_path: Path) -> None
         ["--port", str(port), "--notebooks", str(mine), "--no-browser"],
         cwd=tmp_path,
         env=isolated_env(tmp_path),
+        background_job=stop != "SIGTERM",
     )
     try:
         _, _, start, token = demo.wait_for(URL, timeout=120).groups()
         assert start is None  # no quickstart in that folder: the URL opens JupyterLab itself
         status, model = get(f"http://127.0.0.1:{port}/api/contents/hello.ipynb", token)
         assert status == 200 and model["type"] == "notebook"
-        demo.proc.terminate()
+        demo.proc.send_signal(signal.SIGTERM if stop == "SIGTERM" else signal.SIGINT)
         assert demo.proc.wait(timeout=40) == 0
         assert not port_open(port)
     finally:

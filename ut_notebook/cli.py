@@ -48,7 +48,7 @@ import time
 import urllib.error
 import urllib.request
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -322,33 +322,61 @@ def demo(port: int | None, browser: bool, notebooks: str | None) -> int:
     url = f"{base}/lab/tree/{start}?token={token}" if start else f"{base}/lab?token={token}"
     print(f"ut-notebook {__version__}: starting JupyterLab on {folder} ({how})…", flush=True)
 
+    return _serve(
+        cmd,
+        env=env,
+        cwd=folder,
+        state=state,
+        ready=lambda proc: _wait_ready(proc, base, token, READY_TIMEOUT),
+        banner=(
+            "\nJupyterLab is running on the demo data (UT_DEMO=1: no credentials needed).\n"
+            f"  Open:  {url}\n"
+            f"  Notebooks: {folder}\n"
+            "  Stop:  Ctrl-C\n"
+        ),
+        url=url if browser else None,
+        name="JupyterLab",
+    )
+
+
+def _serve(
+    cmd: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    state: Path,
+    ready: Callable[[subprocess.Popen[Any]], None],
+    banner: str,
+    url: str | None,
+    name: str,
+) -> int:
+    """Run a server until it stops or we are stopped (Ctrl-C, SIGTERM), then stop it and
+    its kernels and remove ``state`` (its private config). ``url``: open it when ready."""
     popen_kw: dict[str, Any] = {"start_new_session": True}  # Ctrl-C reaches us, not it
     if os.name == "nt":  # pragma: no cover
         popen_kw = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    proc = subprocess.Popen(cmd, env=env, cwd=folder, stdin=subprocess.DEVNULL, **popen_kw)
+    # A shell starting us in the background (`make demo &`) leaves SIGINT ignored;
+    # "Stop: Ctrl-C" (or kill -INT) must still stop us.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, **popen_kw)
     try:
-        _wait_ready(proc, base, token, READY_TIMEOUT)
-        print(
-            "\nJupyterLab is running on the demo data (UT_DEMO=1: no credentials needed).\n"
-            f"  Open:  {url}\n"
-            f"  Notebooks: {folder}\n"
-            "  Stop:  Ctrl-C\n",
-            flush=True,
-        )
-        if browser:
+        ready(proc)
+        print(banner, flush=True)
+        if url:
             webbrowser.open(url)
         status = proc.wait()
-        print(f"JupyterLab stopped (exit status {status}).", file=sys.stderr)
+        print(f"{name} stopped (exit status {status}).", file=sys.stderr)
         return status or 1  # it should only stop when we stop it
     except KeyboardInterrupt:
-        print("\nStopping JupyterLab…", flush=True)
+        print(f"\nStopping {name}…", flush=True)
         _stop(proc)
         print("Stopped.", flush=True)
         return 0
     finally:
         _stop(proc)
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         shutil.rmtree(state, ignore_errors=True)
 
 
@@ -445,27 +473,16 @@ def dashboard_command(
     url = f"{base}/?token={token}"
     data = "the demo data (UT_DEMO=1: no credentials needed)" if demo_data else "your tests"
     print(f"ut-notebook {__version__}: starting the dashboard ({path.name}) on {data}…")
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    proc = subprocess.Popen(
-        cmd, env=env, cwd=path.parent, stdin=subprocess.DEVNULL, start_new_session=True
+    return _serve(
+        cmd,
+        env=env,
+        cwd=path.parent,
+        state=state,
+        ready=lambda proc: _voila_ready(proc, base, READY_TIMEOUT),
+        banner=f"\nThe dashboard is running.\n  Open:  {url}\n  Stop:  Ctrl-C\n",
+        url=url if browser else None,
+        name="Voila",
     )
-    try:
-        _voila_ready(proc, base, READY_TIMEOUT)
-        print(f"\nThe dashboard is running.\n  Open:  {url}\n  Stop:  Ctrl-C\n", flush=True)
-        if browser:
-            webbrowser.open(url)
-        status = proc.wait()
-        print(f"Voila stopped (exit status {status}).", file=sys.stderr)
-        return status or 1
-    except KeyboardInterrupt:
-        print("\nStopping the dashboard…", flush=True)
-        _stop(proc)
-        print("Stopped.", flush=True)
-        return 0
-    finally:
-        _stop(proc)
-        signal.signal(signal.SIGTERM, previous)
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def _add_dashboard_parser(commands: Any) -> None:
