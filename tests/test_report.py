@@ -61,6 +61,9 @@ def test_a_report_of_the_quickstart_for_another_test(tmp_path: Path) -> None:
     # No widget (the login form) and no widget state.
     assert WIDGET_VIEW not in html and WIDGET_STATE not in html
     assert "CredentialsWidget" not in html
+    # Nor the notes for a saved notebook reopened without a kernel (the login form's,
+    # the picker's): "run this cell again" means nothing to a report's reader.
+    assert "run this cell again" not in html and "needs a running kernel" not in html
 
 
 @pytest.mark.slow
