@@ -22,6 +22,9 @@ from notebook_runner import (
     run_notebook,
 )
 
+from ut_notebook.ui.login.widget import NOTE as LOGIN_NOTE
+from ut_notebook.ui.notes import is_note
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = notebooks_in(ROOT / "notebooks")
 IDS = [p.name for p in NOTEBOOKS]
@@ -85,10 +88,15 @@ def test_runs_top_to_bottom_on_the_demo_data(path: Path, tmp_path: Path) -> None
     login = next(c for c in code if "ut.login()" in c.source)
     assert any(WIDGET_MIME in o.get("data", {}) for o in login.outputs)
     assert "connected" in " ".join(_text(o) for o in login.outputs).lower()
+    # ... just after a plain line, marked as a note (reports drop it), for a saved notebook
+    # reopened without a kernel: it says to run the cell again.
+    kinds = [(is_note(o), WIDGET_MIME in o.get("data", {})) for o in login.outputs]
+    assert kinds == [(True, False), (False, True)]
+    assert _text(login.outputs[0]) == LOGIN_NOTE and "run this cell again" in LOGIN_NOTE
     # ut.choose_test() drew the picker, after a plain line for when it cannot be drawn.
     picker = next(c for c in code if "ut.choose_test(" in c.source)
-    kinds = [WIDGET_MIME in o.get("data", {}) for o in picker.outputs]
-    assert kinds == [False, True]
+    kinds = [(is_note(o), WIDGET_MIME in o.get("data", {})) for o in picker.outputs]
+    assert kinds == [(True, False), (False, True)]
     assert "run this cell again" in _text(picker.outputs[0])
     if path.name == "06_findings.ipynb":
         _check_findings(code)

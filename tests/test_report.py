@@ -16,9 +16,12 @@ from typing import Any
 
 import nbformat
 import pytest
+from notebook_runner import run_notebook
 
 import ut_notebook as ut
 from ut_notebook.reports import WIDGET_STATE, WIDGET_VIEW, ReportError, inject_test_id
+from ut_notebook.ui.login.widget import NOTE as LOGIN_NOTE
+from ut_notebook.ui.notes import is_note
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "notebooks" / "01_quickstart.ipynb"
@@ -61,6 +64,34 @@ def test_a_report_of_the_quickstart_for_another_test(tmp_path: Path) -> None:
     # No widget (the login form) and no widget state.
     assert WIDGET_VIEW not in html and WIDGET_STATE not in html
     assert "CredentialsWidget" not in html
+    # Nor the notes for a saved notebook reopened without a kernel (the login form's,
+    # the picker's): "run this cell again" means nothing to a report's reader.
+    assert "run this cell again" not in html and "needs a running kernel" not in html
+
+
+@pytest.mark.slow
+def test_the_notes_for_a_saved_notebook_stay_out_of_a_report(tmp_path: Path) -> None:
+    source = notebook(
+        tmp_path / "notes.ipynb",
+        [
+            'TEST_ID = ""',
+            "import ut_notebook as ut\nut.login()",
+            "test = ut.choose_test(TEST_ID)\ntest",
+            'print("chosen:", test.value)',
+        ],
+    )
+    # Run as it is, the notebook shows both notes (so their absence below means something).
+    ran = run_notebook(source, cwd=tmp_path, env={"UT_DEMO": "1"})
+    notes = [o["data"]["text/plain"] for c in ran.cells for o in c.outputs if is_note(o)]
+    assert len(notes) == 2
+    assert notes[0] == LOGIN_NOTE and "The picker needs a running kernel" in notes[1]
+
+    out = ut.report(source, "interaction", tmp_path / "notes.html", demo=True)
+    html = out.read_text(encoding="utf-8")
+    # The cells ran for that test and printed output is kept; only the notes are gone.
+    assert f"chosen: {ut.demo.TESTS['interaction']}" in html
+    assert "needs a running kernel" not in html and "run this cell again" not in html
+    assert "The login form" not in html and "The picker" not in html
 
 
 @pytest.mark.slow

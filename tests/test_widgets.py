@@ -498,10 +498,12 @@ def test_close_stops_following_the_session(
     fill(widget, server, server.config.client_secret)
     widget.connect_button.click()
     client = ut.current_client()
+    shown = all_widgets(widget)  # the form's own children too (the note's CSS)
     widget.close()
     assert listeners(client) == [] and widget.controller._timer is None
     assert all(w.comm is None for w in [widget, *widget.form.inputs, *widget.form.children])
     assert widget.form.widgets() == []  # every widget the layout built is closed
+    assert [w for w in shown if w.comm is not None] == []
 
 
 def test_an_unexpected_error_in_a_callback_is_shown_and_kept(server: Any) -> None:

@@ -22,7 +22,10 @@ How it works:
 * **What a stakeholder sees.** nbconvert's HTML without code cells or prompts: markdown,
   tables, charts and printed text. Widgets (the login form, progress bars, the session
   viewer) are removed with their saved state: they cannot work without a kernel, and their
-  state is nothing to share. Error output makes the report fail instead.
+  state is nothing to share. So are the plain-text notes shown before the login form and
+  the test picker for a saved notebook reopened without a kernel ("run this cell
+  again": a report's reader has no kernel to run it in; :mod:`ut_notebook.ui.notes`).
+  Error output makes the report fail instead.
 * **No secrets.** The client secret and any value ``ut_notebook`` registered as secret in
   this process are replaced by ``***`` in the file, whatever a cell printed.
 """
@@ -35,6 +38,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from .ui.notes import is_note
 
 __all__ = ["ReportError", "report"]
 
@@ -79,7 +84,7 @@ def inject_test_id(nb: Any, test_id: str) -> None:
 
 
 def _strip_widgets(nb: Any) -> None:
-    """Drop widget outputs, saved widget state and stderr (progress bars, warnings)."""
+    """Drop widget outputs, their notes, saved widget state and stderr (progress bars)."""
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -89,6 +94,8 @@ def _strip_widgets(nb: Any) -> None:
             data = output.get("data", {})
             if WIDGET_VIEW in data or WIDGET_STATE in data:
                 continue  # a widget without a kernel is a dead control: leave it out
+            if is_note(output):
+                continue  # "run this cell again": no reader of a report can
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
                 continue  # progress bars and warnings are for the analyst, not the reader
             kept.append(output)

@@ -18,7 +18,8 @@ line that says what was chosen and to run the cell again; a live picker hides th
 with a CSS rule it carries (``:has()``), a dead one cannot, so the line stays readable.
 With "Save widget state" on, JupyterLab redraws a saved picker from that state, but
 without a kernel behind it (its view has ``jupyter-widgets-disconnected``): it shows the
-chosen test and does nothing, so the rule spares the line then too.
+chosen test and does nothing, so the rule spares the line then too. The line is marked
+as a note in its output's metadata (:mod:`ut_notebook.ui.notes`): reports drop it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .. import known_tests
 from ..api.client import Client
 from ..api.connect import require_client
 from .lab import DEFAULT_DEMO_TEST, pick_test_id
+from .notes import display_note, hide_note_css
 
 __all__ = ["TestChooser", "choose_test", "test_option_label"]
 
@@ -45,10 +47,7 @@ _PRODUCT_TYPES = {
 
 # Hides the plain-text note printed before a live picker (see the module docstring); a
 # picker redrawn from saved state without a kernel is "disconnected": the note stays.
-_HIDE_NOTE_CSS = (
-    "<style>.jp-OutputArea-child:has(+ .jp-OutputArea-child "
-    ".ut-test-chooser:not(.jupyter-widgets-disconnected)){display:none}</style>"
-)
+_HIDE_NOTE_CSS = hide_note_css("ut-test-chooser")
 
 
 def test_option_label(row: pd.Series | dict[str, Any]) -> str:
@@ -171,7 +170,7 @@ class TestChooser(w.VBox):
 
         # The note first, as its own output: JupyterLab shows it while the picker cannot
         # be drawn (a saved notebook), and the live picker's CSS hides it.
-        display({"text/plain": self.summary()}, raw=True)
+        display_note(self.summary())
         display(self._repr_mimebundle_(), raw=True)
 
 

@@ -5,6 +5,13 @@ It puts a :class:`~.layout.LoginLayout`'s controls in a box, lets a
 trait, and knows how to show itself in a notebook (once per cell, with a text/plain
 line that says the connection state).
 
+Saved notebooks. The form is displayed after a plain-text note (:data:`NOTE`) that says
+it needs a running kernel and to run the cell again: a notebook reopened without a
+kernel shows that instead of an endless "Loading widget..." or a dead form redrawn from
+the saved widget state. A live form hides the note with a CSS rule it carries; see
+:mod:`ut_notebook.ui.notes`. The note is a fixed sentence: it can hold no secret, token
+or host, and never goes stale when the connection changes after it was shown.
+
 >>> form = CredentialsWidget()                                    # doctest: +SKIP
 >>> form.observe(lambda change: print(change["new"]), names="state")  # doctest: +SKIP
 >>> form.use_demo()                                               # doctest: +SKIP
@@ -21,14 +28,21 @@ import ipywidgets as w
 from ...api.client import Client
 from ...api.settings import Settings, load_settings
 from ...errors import UTError
+from ..notes import display_note, hide_note_css
 from ..terminal import describe_session
 from .controller import LoginController, state_trait
-from .layout import LoginLayout, build_layout
+from .layout import LoginLayout, build_layout, reachable
 
 if TYPE_CHECKING:
     from ..chooser import TestChooser
 
-__all__ = ["CredentialsWidget"]
+__all__ = ["NOTE", "CredentialsWidget"]
+
+#: What a saved notebook shows before the form (see the module docstring).
+NOTE = (
+    "The login form needs a running kernel: if it is missing or does not respond, "
+    "run this cell again."
+)
 
 # The controls, exposed as attributes of the form (notebooks and tests drive them).
 _CONTROLS = (
@@ -79,7 +93,10 @@ class CredentialsWidget(w.VBox):
     def __init__(self, *, auto: bool = False, settings: Settings | None = None) -> None:
         settings = settings if settings is not None else load_settings()
         form = build_layout(settings)
-        super().__init__(list(form.children), layout=form.box)
+        # The last child only carries the CSS rule that hides the note shown before a
+        # live form; hidden itself, so it adds no empty line (a <style> applies anyway).
+        self._note_css = w.HTML(hide_note_css("ut-login"), layout=w.Layout(display="none"))
+        super().__init__([*form.children, self._note_css], layout=form.box)
         self.add_class("ut-login")
         self._shown_in: object = None
         self._closed = False
@@ -156,6 +173,8 @@ class CredentialsWidget(w.VBox):
         self._closed = True
         self.controller.close()
         self.form.close()
+        for widget in reachable([self._note_css]):  # with its Layout and Style models
+            widget.close()
         super().close()
 
     def __repr__(self) -> str:
@@ -185,6 +204,7 @@ class CredentialsWidget(w.VBox):
             self._shown_in = None
             return
         self.controller.refresh()  # an old form shown again: bring its status up to date
+        display_note(NOTE)  # its own output, just before the form: see the module docstring
         display(self._repr_mimebundle_(), raw=True)
 
     def _show_once(self) -> None:
@@ -192,5 +212,6 @@ class CredentialsWidget(w.VBox):
         from IPython.display import display
 
         self._shown_in = None
+        display_note(NOTE)
         display(self._repr_mimebundle_(), raw=True)
         self._shown_in = getattr(get_ipython(), "execution_count", None)
