@@ -39,6 +39,8 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.details
 	$(BIN)/python -m benchmarks.sync
+	$(BIN)/python -m benchmarks.cached_reload --sessions 2000 --runs 7
+	$(BIN)/python -m benchmarks.import_time
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts
