@@ -331,6 +331,19 @@ def console_messages(page: Any) -> list[str]:
 
 
 @contextlib.contextmanager
+def explain_failure(page: Any, server: Any, screenshot: str | os.PathLike[str]) -> Iterator[None]:
+    """On a failure inside: a full-page screenshot, the page's last console lines and
+    the server's log tail (``server.log_tail()``), then the failure itself."""
+    try:
+        yield
+    except Exception:
+        page.screenshot(path=str(screenshot), full_page=True)
+        print("\n".join(console_messages(page)[-30:]))
+        print(server.log_tail())
+        raise
+
+
+@contextlib.contextmanager
 def chromium_page(
     *, width: int = 1280, height: int = 900, timeout_ms: float = PAGE_TIMEOUT
 ) -> Iterator[Any]:

@@ -24,7 +24,7 @@ import pytest
 
 from tests.browser.jupyter import (
     chromium_page,
-    console_messages,
+    explain_failure,
     jupyter_lab,
     open_and_run,
     open_notebook,
@@ -49,27 +49,24 @@ def test_a_saved_login_form_reopened_without_a_kernel_says_to_run_the_cell_again
 
     notebook = write_notebook(tmp_path / "login-saved.ipynb", CELLS)
     with jupyter_lab(tmp_path, env={"UT_DEMO": "1"}) as lab:
-        with chromium_page() as page:
-            try:
-                page.set_viewport_size({"width": 1280, "height": 1000})
-                open_and_run(page, lab.url(notebook.name))
-                cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
-                form = cell.locator(".ut-login")
-                expect(form).to_have_count(1)
-                expect(cell.locator(STATUS)).to_contain_text("Connected")
-                expect(cell.locator(".ut-login.jupyter-widgets-disconnected")).to_have_count(0)
-                # The note is in the page, just before the form, and hidden by its CSS.
-                note = cell.locator(".jp-OutputArea-output", has_text="run this cell again")
-                expect(note).to_have_count(1)
-                expect(note).to_be_hidden()
-                expect(form).to_be_visible()
-                cell.screenshot(path=str(artifacts / "login-live.png"))
-                save_notebook(page, notebook)
-            except Exception:
-                page.screenshot(path=str(artifacts / "login-saved-failure.png"), full_page=True)
-                print("\n".join(console_messages(page)[-30:]))
-                print(lab.log_tail())
-                raise
+        with (
+            chromium_page() as page,
+            explain_failure(page, lab, artifacts / "login-saved-failure.png"),
+        ):
+            page.set_viewport_size({"width": 1280, "height": 1000})
+            open_and_run(page, lab.url(notebook.name))
+            cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
+            form = cell.locator(".ut-login")
+            expect(form).to_have_count(1)
+            expect(cell.locator(STATUS)).to_contain_text("Connected")
+            expect(cell.locator(".ut-login.jupyter-widgets-disconnected")).to_have_count(0)
+            # The note is in the page, just before the form, and hidden by its CSS.
+            note = cell.locator(".jp-OutputArea-output", has_text="run this cell again")
+            expect(note).to_have_count(1)
+            expect(note).to_be_hidden()
+            expect(form).to_be_visible()
+            cell.screenshot(path=str(artifacts / "login-live.png"))
+            save_notebook(page, notebook)
 
         # The file holds the note, marked, just before the form, and no password value.
         saved = json.loads(notebook.read_text(encoding="utf-8"))
@@ -89,24 +86,21 @@ def test_a_saved_login_form_reopened_without_a_kernel_says_to_run_the_cell_again
         # model lives, as for a colleague opening the saved file.
         for kernel in lab.api("GET", "/api/kernels"):
             lab.api("DELETE", f"/api/kernels/{kernel['id']}")
-        with chromium_page() as page:
-            try:
-                page.set_viewport_size({"width": 1280, "height": 1000})
-                open_notebook(page, lab.url(notebook.name))
-                cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
-                # The lab saves widget state, so JupyterLab redraws the form from it with
-                # no kernel behind it: disconnected. Wait for that final picture.
-                dead = cell.locator(".ut-login.jupyter-widgets-disconnected")
-                expect(dead).to_have_count(1)
-                expect(dead.locator(SECRET)).to_have_value("")
-                note = cell.locator(".jp-OutputArea-output", has_text="run this cell again")
-                expect(note).to_have_count(1)
-                expect(note).to_be_visible()
-                expect(note).to_contain_text("The login form needs a running kernel")
-                expect(cell.get_by_text("Loading widget")).to_have_count(0)
-                cell.screenshot(path=str(artifacts / "login-reopened.png"))
-            except Exception:
-                page.screenshot(path=str(artifacts / "login-reopened-failure.png"), full_page=True)
-                print("\n".join(console_messages(page)[-30:]))
-                print(lab.log_tail())
-                raise
+        with (
+            chromium_page() as page,
+            explain_failure(page, lab, artifacts / "login-reopened-failure.png"),
+        ):
+            page.set_viewport_size({"width": 1280, "height": 1000})
+            open_notebook(page, lab.url(notebook.name))
+            cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
+            # The lab saves widget state, so JupyterLab redraws the form from it with
+            # no kernel behind it: disconnected. Wait for that final picture.
+            dead = cell.locator(".ut-login.jupyter-widgets-disconnected")
+            expect(dead).to_have_count(1)
+            expect(dead.locator(SECRET)).to_have_value("")
+            note = cell.locator(".jp-OutputArea-output", has_text="run this cell again")
+            expect(note).to_have_count(1)
+            expect(note).to_be_visible()
+            expect(note).to_contain_text("The login form needs a running kernel")
+            expect(cell.get_by_text("Loading widget")).to_have_count(0)
+            cell.screenshot(path=str(artifacts / "login-reopened.png"))

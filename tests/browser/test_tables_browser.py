@@ -21,7 +21,7 @@ import pytest
 
 from tests.browser.jupyter import (
     chromium_page,
-    console_messages,
+    explain_failure,
     jupyter_lab,
     open_and_run,
     open_notebook,
@@ -49,56 +49,48 @@ def test_dollar_signs_as_written_and_a_saved_picker_says_what_was_chosen(
 
     notebook = write_notebook(tmp_path / "tables.ipynb", CELLS)
     with jupyter_lab(tmp_path) as lab:
-        with chromium_page() as page:
-            try:
-                page.set_viewport_size({"width": 1280, "height": 1400})
-                open_and_run(page, lab.url(notebook.name))
-                table = page.locator(".jp-OutputArea-output table.dataframe")
-                expect(table).to_have_count(1)
-                # The income answers as written, dollar signs and all.
-                cell = table.locator("td", has_text=INCOME).first
-                expect(cell).to_be_visible()
-                assert cell.inner_text().strip() == INCOME
-                # MathJax typesets asynchronously: the live picker drawn after the table
-                # means the page has settled; then no cell may have been typeset.
-                expect(page.locator(".ut-test-chooser select")).to_be_visible()
-                assert table.locator("mjx-container").count() == 0
-                assert page.locator(".jp-OutputArea-output mjx-container").count() == 0
-                # The live picker hides its plain-text line (CSS :has()).
-                expect(page.get_by_text(NOTE)).to_be_hidden()
-                table.scroll_into_view_if_needed()
-                table.screenshot(path=str(artifacts / "tables-participants.png"))
-                save_notebook(page, notebook)
-            except Exception:
-                page.screenshot(path=str(artifacts / "tables-failure.png"), full_page=True)
-                print("\n".join(console_messages(page)[-30:]))
-                print(lab.log_tail())
-                raise
+        with (
+            chromium_page() as page,
+            explain_failure(page, lab, artifacts / "tables-failure.png"),
+        ):
+            page.set_viewport_size({"width": 1280, "height": 1400})
+            open_and_run(page, lab.url(notebook.name))
+            table = page.locator(".jp-OutputArea-output table.dataframe")
+            expect(table).to_have_count(1)
+            # The income answers as written, dollar signs and all.
+            cell = table.locator("td", has_text=INCOME).first
+            expect(cell).to_be_visible()
+            assert cell.inner_text().strip() == INCOME
+            # MathJax typesets asynchronously: the live picker drawn after the table
+            # means the page has settled; then no cell may have been typeset.
+            expect(page.locator(".ut-test-chooser select")).to_be_visible()
+            assert table.locator("mjx-container").count() == 0
+            assert page.locator(".jp-OutputArea-output mjx-container").count() == 0
+            # The live picker hides its plain-text line (CSS :has()).
+            expect(page.get_by_text(NOTE)).to_be_hidden()
+            table.scroll_into_view_if_needed()
+            table.screenshot(path=str(artifacts / "tables-participants.png"))
+            save_notebook(page, notebook)
         # Reopened in a fresh page, its kernel shut down first: nothing runs, no widget
         # model lives, as for a colleague opening the saved file.
         for kernel in lab.api("GET", "/api/kernels"):
             lab.api("DELETE", f"/api/kernels/{kernel['id']}")
-        with chromium_page() as page:
-            try:
-                page.set_viewport_size({"width": 1280, "height": 1400})
-                open_notebook(page, lab.url(notebook.name))
-                # The lab saves widget state (LAB_SETTINGS), so JupyterLab redraws the
-                # picker from it, with no kernel behind it: disconnected. Wait for that
-                # final picture, then the note must still be readable above it.
-                picker = page.locator(".ut-test-chooser.jupyter-widgets-disconnected")
-                expect(picker).to_have_count(1)
-                expect(picker.locator("select")).to_contain_text("Fernwood Market")
-                note = page.locator(".jp-OutputArea-output", has_text=NOTE)
-                expect(note).to_have_count(1)
-                expect(note).to_be_visible()
-                expect(note).to_contain_text("Test: Fernwood Market")
-                expect(note).to_contain_text("run this cell again")
-                note.scroll_into_view_if_needed()
-                page.locator(".jp-Cell").nth(2).screenshot(
-                    path=str(artifacts / "tables-reopened.png")
-                )
-            except Exception:
-                page.screenshot(path=str(artifacts / "tables-reopened-failure.png"), full_page=True)
-                print("\n".join(console_messages(page)[-30:]))
-                print(lab.log_tail())
-                raise
+        with (
+            chromium_page() as page,
+            explain_failure(page, lab, artifacts / "tables-reopened-failure.png"),
+        ):
+            page.set_viewport_size({"width": 1280, "height": 1400})
+            open_notebook(page, lab.url(notebook.name))
+            # The lab saves widget state (LAB_SETTINGS), so JupyterLab redraws the
+            # picker from it, with no kernel behind it: disconnected. Wait for that
+            # final picture, then the note must still be readable above it.
+            picker = page.locator(".ut-test-chooser.jupyter-widgets-disconnected")
+            expect(picker).to_have_count(1)
+            expect(picker.locator("select")).to_contain_text("Fernwood Market")
+            note = page.locator(".jp-OutputArea-output", has_text=NOTE)
+            expect(note).to_have_count(1)
+            expect(note).to_be_visible()
+            expect(note).to_contain_text("Test: Fernwood Market")
+            expect(note).to_contain_text("run this cell again")
+            note.scroll_into_view_if_needed()
+            page.locator(".jp-Cell").nth(2).screenshot(path=str(artifacts / "tables-reopened.png"))
