@@ -23,6 +23,7 @@ from typing import Any
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+FIGURES_WIDGET = "ut_notebook.ui.figures.Figures"  # its _anywidget_id (module.class)
 
 
 def notebooks_in(folder: str | Path) -> list[Path]:
@@ -65,16 +66,16 @@ def outputs(nb: Any) -> Iterable[Any]:
             yield from cell.get("outputs", [])
 
 
-def figure_widgets(nb: Any) -> list[dict[str, Any]]:
-    """The plotly FigureWidgets in the saved widget state (nbclient saves it): the
-    dashboard draws its charts with them. Each as ``{"data": [...], "layout": {...}}``."""
+def widget_figures(nb: Any) -> list[dict[str, Any]]:
+    """The plotly figures drawn by ``Figures`` widgets (the dashboard's charts), from the
+    saved widget state (nbclient saves it). Each as ``{"data": [...], "layout": {...}}``."""
     state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
     found = []
     for model in state.get("state", {}).values():
         values = model.get("state", {})
-        if str(values.get("_anywidget_id", "")).endswith("FigureWidget"):
-            data, layout = values.get("_widget_data"), values.get("_widget_layout")
-            found.append({"data": data, "layout": layout})
+        if values.get("_anywidget_id") == FIGURES_WIDGET:
+            for section in values.get("sections", []):
+                found.extend(section.get("figures", []))
     return found
 
 
@@ -90,7 +91,7 @@ def problems(nb: Any) -> list[str]:
             found.append(f"error output: {out.ename}: {out.evalue}")
         elif out.output_type == "stream" and out.name == "stderr":
             found.append(f"stderr output: {out.text[:500]}")
-    if PLOTLY_MIME not in mime_types(nb) and not figure_widgets(nb):
+    if PLOTLY_MIME not in mime_types(nb) and not widget_figures(nb):
         found.append(f"no plotly figure ({PLOTLY_MIME}) in the outputs")
     return found
 

@@ -16,10 +16,10 @@ import pytest
 from notebook_runner import (
     PLOTLY_MIME,
     WIDGET_MIME,
-    figure_widgets,
     notebooks_in,
     problems,
     run_notebook,
+    widget_figures,
 )
 
 from ut_notebook.ui.login.widget import NOTE as LOGIN_NOTE
@@ -103,10 +103,10 @@ def test_runs_top_to_bottom_on_the_demo_data(path: Path, tmp_path: Path) -> None
 
 
 def _dashboard_figures(nb: Any, code: list[Any]) -> list[Any]:
-    """The dashboard draws FigureWidgets into its boxes: its figures are in widget state."""
+    """The dashboard draws its charts with a Figures widget: they are in widget state."""
     shown = next(c for c in code if "dashboard(test)" in c.source)
     assert any(WIDGET_MIME in o.get("data", {}) for o in shown.outputs)
-    figures = figure_widgets(nb)
+    figures = widget_figures(nb)
     titles = [str(f["layout"].get("title", {}).get("text", "")) for f in figures]
     assert len(figures) >= 5, titles  # 3 session charts, at least 2 of the answers
     assert any("Sessions completed per day" in t for t in titles)

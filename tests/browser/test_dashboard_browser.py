@@ -53,7 +53,13 @@ def test_the_dashboard_redraws_for_another_test(
                 # A code-free page: no code cell, no prompt, no source text.
                 assert page.locator(".jp-InputArea .cm-editor, .jp-InputPrompt").count() == 0
                 assert "ut.choose_test(TEST_ID)" not in page.content()
+                headings = page.locator(".ut-dashboard .ut-figures-heading")
+                assert headings.all_inner_texts()[:1] == ["Sessions"]
                 page.screenshot(path=str(artifacts / "dashboard-first.png"))
+                # Marks the first chart's element: the next test must be drawn into it.
+                page.eval_on_selector(
+                    ".ut-dashboard .js-plotly-plot", "el => { el.dataset.utMark = 'first'; }"
+                )
 
                 # Pick a second test: the interaction test of the demo data.
                 # (the dropdown's option values are indices: choose by its visible title)
@@ -79,14 +85,13 @@ def test_the_dashboard_redraws_for_another_test(
                 assert after[0]["title"] == "Sessions completed per day"
                 assert after[0]["y"] and after[0]["y"] != first[0]["y"]
                 assert status.inner_text() != first_status
+                # Redrawn in place: no widget (model or view) replaced the charts.
+                assert page.locator(".js-plotly-plot[data-ut-mark='first']").count() == 1
                 page.screenshot(path=str(artifacts / "dashboard-second.png"))
-                # Known, not ours: anywidget reports "Failed to initialize model" for
-                # plotly FigureWidgets in Voila although they draw (checked above).
-                errors = [
-                    m
-                    for m in console_messages(page)
-                    if m.startswith("pageerror") and "Failed to initialize model" not in m
-                ]
+                # No uncaught error at all. (One plotly FigureWidget per chart made
+                # anywidget report "[anywidget] Failed to initialize model." here, once
+                # per late model, although the charts drew: see ut_notebook/ui/figures.py.)
+                errors = [m for m in console_messages(page) if m.startswith("pageerror")]
                 assert not errors, errors
             except Exception:
                 page.screenshot(path=str(artifacts / "dashboard-failure.png"), full_page=True)

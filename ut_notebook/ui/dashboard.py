@@ -21,6 +21,8 @@ from typing import Any
 
 import ipywidgets as w
 
+from .figures import Figures
+
 __all__ = ["Dashboard", "dashboard"]
 
 DEFAULT_SAMPLE = 30  # details cost one request per session: a sample answers quickly
@@ -30,7 +32,8 @@ class Dashboard(w.VBox):
     """The charts of the test chosen in ``chooser`` (any widget whose ``.value`` is a test id).
 
     ``dashboard.show(test_id)`` draws another test (the picker does it when its value
-    changes); ``dashboard.test_id`` is the test drawn.
+    changes); ``dashboard.test_id`` is the test drawn, ``dashboard.figures`` the
+    :class:`~ut_notebook.ui.figures.Figures` widget that draws its charts.
 
     >>> test = ut.choose_test()                                         # doctest: +SKIP
     >>> Dashboard(test)                                                 # doctest: +SKIP
@@ -42,22 +45,12 @@ class Dashboard(w.VBox):
         self.test_id: str | None = None
         self.status = w.HTML()
         self.status.add_class("ut-dashboard-status")
-        # Figures as plotly FigureWidgets in boxes, not figures displayed into Output
-        # widgets: nbclient (reports, tests, Binder's check) cannot shut down a kernel
-        # that sent a large figure into an Output widget, and a box is simply refilled.
-        self.sessions_out = w.VBox()
-        self.sessions_out.add_class("ut-dashboard-sessions")
-        self.details_out = w.VBox()
-        self.details_out.add_class("ut-dashboard-details")
-        super().__init__(
-            [
-                self.status,
-                w.HTML("<h2>Sessions</h2>"),
-                self.sessions_out,
-                w.HTML(f"<h2>Participants' answers (the newest {sample} completed sessions)</h2>"),
-                self.details_out,
-            ]
-        )
+        # All the charts in ONE Figures widget, redrawn in place: see figures.py for why
+        # not a plotly FigureWidget per chart, nor figures shown in Output widgets, and
+        # why one widget rather than one per section.
+        self.figures = Figures()
+        self.figures.add_class("ut-dashboard-charts")
+        super().__init__([self.status, self.figures])
         self.add_class("ut-dashboard")
         chooser.observe(self._on_pick, names="value")
         if chooser.value:
@@ -88,47 +81,27 @@ class Dashboard(w.VBox):
             return
         if self.test_id != test_id:
             return  # another test was picked while this one loaded
-        _refill(
-            self.sessions_out,
-            [
-                charts.sessions_per_day(sessions),
-                charts.duration_distribution(sessions),
-                charts.status_breakdown(sessions),
-            ],
-        )
         tasks = details.tasks
         kinds = set(tasks["type"].dropna().astype(str)) if len(tasks) else set()
-        figures = [charts.task_durations(tasks), charts.skip_rates(tasks)]
+        answers = [charts.task_durations(tasks), charts.skip_rates(tasks)]
         if "NPS" in kinds:
-            figures.insert(0, charts.nps(tasks))
+            answers.insert(0, charts.nps(tasks))
         if "RATING_SCALE" in kinds:
-            figures.insert(0, charts.rating_scales(tasks))
-        _refill(self.details_out, figures)
+            answers.insert(0, charts.rating_scales(tasks))
+        self.figures.show(
+            {
+                "Sessions": [
+                    charts.sessions_per_day(sessions),
+                    charts.duration_distribution(sessions),
+                    charts.status_breakdown(sessions),
+                ],
+                f"Participants' answers (the newest {self.sample} completed sessions)": answers,
+            }
+        )
         self.status.value = (
             f"<b>{html.escape(test_label(test_id))}</b>: {len(sessions):,} sessions; "
             f"answers of {len(details):,} completed sessions."
         )
-
-
-def _refill(box: w.Box, figures: list[Any]) -> None:
-    """Show ``figures`` in ``box`` as FigureWidgets (the old ones are left to the garbage
-    collector: closing them while the page still renders them makes anywidget fail)."""
-    import plotly.graph_objects as go
-
-    box.children = [go.FigureWidget(_dates_as_text(figure)) for figure in figures]
-
-
-def _dates_as_text(figure: Any) -> Any:
-    """Datetime arrays as ISO text: a FigureWidget sends numpy datetimes as raw numbers,
-    which the browser draws near 1970 (the per-day chart came out empty)."""
-    import numpy as np
-
-    for trace in figure.data:
-        for axis in ("x", "y"):
-            values = getattr(trace, axis, None)
-            if isinstance(values, np.ndarray) and values.dtype.kind == "M":
-                setattr(trace, axis, np.datetime_as_string(values, unit="ms"))
-    return figure
 
 
 def dashboard(chooser: Any, *, sample: int = DEFAULT_SAMPLE) -> Dashboard:
