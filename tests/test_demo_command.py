@@ -208,6 +208,7 @@ def test_demo_serves_the_quickstart_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert "Stopping JupyterLab" in output and "Stopped." in output
         assert "Traceback" not in output
         assert "without encryption" not in output
+        assert "Warning" not in output, output  # e.g. ServerApp.token's DeprecationWarning
         assert not port_open(port)
     finally:
         demo.kill()

@@ -298,6 +298,25 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+# The demo server's config. Voila's server extension, imported while the server starts,
+# turns on every DeprecationWarning raised from traitlets for the whole process
+# (voila/__init__.py): "ServerApp.token config is deprecated" (jupyter_server's own
+# default, though the token is given as IdentityProvider.token), "Keyword `trait` is
+# deprecated"... -- notes for the authors of Jupyter extensions, noise in a user's
+# terminal. A PYTHONWARNINGS filter does not hold against it; importing Voila first and
+# filtering after puts ours in front (Python's default: such warnings not shown).
+_DEMO_CONFIG = """\
+import warnings
+
+try:
+    import voila  # noqa: F401
+except ImportError:
+    pass
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="traitlets")
+c.IdentityProvider.token = {token}
+"""
+
+
 def demo(port: int | None, browser: bool, notebooks: str | None) -> int:
     folder, how = find_notebooks(notebooks)
     if port is not None and not _port_is_free(port):
@@ -307,16 +326,12 @@ def demo(port: int | None, browser: bool, notebooks: str | None) -> int:
     cmd = _jupyter_command(port, folder, lab_settings_dir(state))
     token = secrets.token_hex(24)
     # The token goes through a private config file, not the command line (visible in `ps`).
-    config = state / "jupyter_server_config.json"
-    config.write_text(json.dumps({"IdentityProvider": {"token": token}}), encoding="utf-8")
+    config = state / "jupyter_server_config.py"
+    config.write_text(_DEMO_CONFIG.format(token=json.dumps(token)), encoding="utf-8")
     config.chmod(0o600)
     cmd.append(f"--config={config}")
     env = {k: v for k, v in os.environ.items() if k != "JUPYTER_TOKEN"}
     env["UT_DEMO"] = "1"
-    # jupyter_server warns about its own ServerApp.token default even when the token is
-    # given as IdentityProvider.token (as here): noise in the user's terminal.
-    quiet = "ignore:ServerApp.token config is deprecated:DeprecationWarning"
-    env["PYTHONWARNINGS"] = ",".join(filter(None, (env.get("PYTHONWARNINGS"), quiet)))
     base = f"http://127.0.0.1:{port}"
     start = QUICKSTART if (folder / QUICKSTART).is_file() else ""
     url = f"{base}/lab/tree/{start}?token={token}" if start else f"{base}/lab?token={token}"
