@@ -81,9 +81,39 @@ def _bars(values: pd.Series, low: pd.Series, high: pd.Series, scale: float) -> d
     }
 
 
-def _finish_rows(fig: go.Figure, rows: int, height: int | None) -> int:
+def _no_rows(
+    frame: pd.DataFrame, what: str, title: str, height: int | None, template: Any
+) -> go.Figure | None:
+    """The "nothing to show" figure when ``frame`` is empty, else ``None``."""
+    if not frame.empty:
+        return None
+    return empty_figure(
+        what, title=title, height=height, template=template, subtitle=subtitle_of(frame)
+    )
+
+
+def _finish_tasks(
+    fig: go.Figure,
+    frame: pd.DataFrame,
+    *,
+    note: str,
+    x_title: str,
+    title: str,
+    height: int | None,
+    template: Any,
+    labels: Labels,
+) -> go.Figure:
+    """One row per task, top to bottom in plan order; ``note`` says what the bars are."""
     fig.update_yaxes(autorange="reversed", type="category", ticksuffix=" ")
-    return height or 150 + 60 * rows
+    return finish(
+        fig,
+        title=title,
+        subtitle=subtitle_of(frame, note),
+        height=height or 150 + 60 * len(frame),
+        template=template,
+        labels=labels,
+        axis_titles={"x": ("xaxis", x_title), "y": ("yaxis", "Task")},
+    )
 
 
 def completion_rates(
@@ -106,14 +136,9 @@ def completion_rates(
     chart = "completion_rates"
     title = title or "Task completion rates"
     frame = _stats_frame(df, ("rate", "ci_low", "ci_high", "n"), chart, confidence, chart)
-    if frame.empty:
-        return empty_figure(
-            "No tasks with a success measure",
-            title=title,
-            height=height,
-            template=template,
-            subtitle=subtitle_of(frame),
-        )
+    empty = _no_rows(frame, "No tasks with a success measure", title, height, template)
+    if empty is not None:
+        return empty
     y = [_label(row) for _, row in frame.iterrows()]
     level = _level(frame)
     fig = go.Figure(
@@ -141,14 +166,15 @@ def completion_rates(
     )
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     fig.update_layout(meta={"confidence": frame.attrs.get("confidence")})
-    return finish(
+    return _finish_tasks(
         fig,
+        frame,
+        note=f"bars: {level}, adjusted-Wald",
+        x_title="Completion rate",
         title=title,
-        subtitle=subtitle_of(frame, f"bars: {level}, adjusted-Wald"),
-        height=_finish_rows(fig, len(frame), height),
+        height=height,
         template=template,
         labels=labels,
-        axis_titles={"x": ("xaxis", "Completion rate"), "y": ("yaxis", "Task")},
     )
 
 
@@ -175,14 +201,9 @@ def time_on_task_ci(
     frame = _stats_frame(
         df, ("geometric_mean", "ci_low", "ci_high", "median"), "time_on_task", confidence, chart
     )
-    if frame.empty:
-        return empty_figure(
-            "No timed tasks",
-            title=title,
-            height=height,
-            template=template,
-            subtitle=subtitle_of(frame),
-        )
+    empty = _no_rows(frame, "No timed tasks", title, height, template)
+    if empty is not None:
+        return empty
     y = [_label(row) for _, row in frame.iterrows()]
     level = _level(frame)
     n = frame["n"].to_numpy(dtype="float64", na_value=np.nan) if "n" in frame else None
@@ -220,14 +241,15 @@ def time_on_task_ci(
         )
     )
     fig.update_xaxes(rangemode="tozero", ticksuffix=" s")
-    return finish(
+    return _finish_tasks(
         fig,
+        frame,
+        note=f"bars: {level} (t on log times)",
+        x_title="Seconds",
         title=title,
-        subtitle=subtitle_of(frame, f"bars: {level} (t on log times)"),
-        height=_finish_rows(fig, len(frame), height),
+        height=height,
         template=template,
         labels=labels,
-        axis_titles={"x": ("xaxis", "Seconds"), "y": ("yaxis", "Task")},
     )
 
 
@@ -252,14 +274,9 @@ def nps_ci(
     chart = "nps_ci"
     title = title or "Net Promoter Score"
     frame = _stats_frame(df, ("nps", "ci_low", "ci_high", "n"), "nps", confidence, chart)
-    if frame.empty:
-        return empty_figure(
-            "No NPS answers",
-            title=title,
-            height=height,
-            template=template,
-            subtitle=subtitle_of(frame),
-        )
+    empty = _no_rows(frame, "No NPS answers", title, height, template)
+    if empty is not None:
+        return empty
     y = [_label(row) for _, row in frame.iterrows()]
     level = _level(frame)
     fig = go.Figure(
@@ -286,12 +303,13 @@ def nps_ci(
     )
     fig.add_vline(x=0, line={"color": "#999999", "width": 1, "dash": "dot"})
     fig.update_xaxes(range=[-105, 105], tickvals=[-100, -50, 0, 50, 100])
-    return finish(
+    return _finish_tasks(
         fig,
+        frame,
+        note=f"bars: {level}, adjusted-Wald",
+        x_title="NPS (% promoters − % detractors)",
         title=title,
-        subtitle=subtitle_of(frame, f"bars: {level}, adjusted-Wald"),
-        height=_finish_rows(fig, len(frame), height),
+        height=height,
         template=template,
         labels=labels,
-        axis_titles={"x": ("xaxis", "NPS (% promoters − % detractors)"), "y": ("yaxis", "Task")},
     )
