@@ -23,7 +23,6 @@ import pytest
 import ut_notebook as ut
 from tests.conftest import connect_to
 from ut_notebook.store import DATA_TABLES, TABLES
-from ut_notebook.store.metrics import adjusted_wald, log_t_interval, nps_interval
 
 duckdb = pytest.importorskip("duckdb")
 
@@ -374,15 +373,6 @@ def test_parquet_export_is_partitioned_and_readable(server: Any, tmp_path: Path)
         [TOL],
     ).fetchone()[0]
     assert n == int((tasks["testId"] == TOL).sum())
-
-
-def test_interval_helpers_match_the_textbook() -> None:
-    low, high = adjusted_wald(7, 10)
-    assert (round(low, 3), round(high, 3)) == (0.392, 0.897)
-    mean, low, high = log_t_interval(np.array([55, 65, 75, 62, 45, 135.0]))
-    assert (round(mean), round(low), round(high)) == (68, 46, 101)
-    nps, low, high = nps_interval(np.array([10] * 6 + [8] * 2 + [3] * 2, dtype=float))
-    assert nps == 40.0 and -100 <= low < nps < high <= 100
 
 
 def test_benchmark_agrees_with_the_loaders(server: Any, tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ metric                    what, and its interval
 ``nps``                   Net Promoter Score (-100..100); adjusted-Wald (Rocks 2016)
 ========================  ===============================================================
 
-The intervals come from :mod:`ut_notebook.stats` when this version has it (the same
-methods, Sauro & Lewis, *Quantifying the User Experience*), else from the small
-helpers below (scipy for the t distribution).
+The intervals are :mod:`ut_notebook.stats`' (Sauro & Lewis, *Quantifying the User
+Experience*), computed on each test's (or task's) rows pooled: one implementation of
+each method, checked against the book's worked examples in ``tests/test_stats.py``.
 
 >>> frame = ut.benchmark(db="research.duckdb")                             # doctest: +SKIP
 >>> frame[["title", "created", "completion", "completion_low", "completion_high"]]  # doctest: +SKIP
@@ -22,104 +22,26 @@ helpers below (scipy for the t distribution).
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from .. import stats as ut_stats
 from ..frames import UTC_DATETIME, typed_frame
 from ..ids import parse_uuid
+from ..stats import _t_interval  # the t-interval of a mean (QXscores)
 from .db import read_store, store_path
 
-__all__ = ["METRICS", "adjusted_wald", "benchmark", "log_t_interval", "nps_interval"]
+__all__ = ["METRICS", "benchmark"]
 
 METRICS = ("qx_score", "completion", "time_on_task", "nps")
-Z95 = 1.959963984540054
 NAN = float("nan")
 
 
-# -- intervals (the fallback when ut_notebook.stats is not there) ------------------------------
-
-
-def adjusted_wald(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Adjusted-Wald interval of a proportion (Agresti & Coull 1998), clipped to [0, 1].
-
-    >>> [round(v, 3) for v in adjusted_wald(7, 10)]   # Sauro & Lewis: about 39 % to 90 %
-    [0.392, 0.897]
-    """
-    if n <= 0:
-        return NAN, NAN
-    n_adj = n + z * z
-    p = (successes + z * z / 2) / n_adj
-    half = z * math.sqrt(p * (1 - p) / n_adj)
-    return max(0.0, p - half), min(1.0, p + half)
-
-
-def _t(df: int) -> float:
-    try:
-        from scipy import stats
-    except ImportError:  # pragma: no cover - scipy comes with the stats extra
-        return Z95
-    return float(stats.t.ppf(0.975, df))
-
-
-def mean_t_interval(values: np.ndarray) -> tuple[float, float, float]:
-    """``(mean, low, high)``: the 95 % t-interval of a mean; NaN bounds below two values."""
-    n = len(values)
-    if n == 0:
-        return NAN, NAN, NAN
-    mean = float(np.mean(values))
-    if n == 1:
-        return mean, NAN, NAN
-    half = _t(n - 1) * float(np.std(values, ddof=1)) / math.sqrt(n)
-    return mean, mean - half, mean + half
-
-
-def log_t_interval(seconds: np.ndarray) -> tuple[float, float, float]:
-    """Geometric mean and the t-interval on log times, transformed back.
-
-    >>> [round(v) for v in log_t_interval(np.array([55, 65, 75, 62, 45, 135.0]))]
-    [68, 46, 101]
-    """
-    mean, low, high = mean_t_interval(np.log(seconds))
-    return math.exp(mean), math.exp(low), math.exp(high)
-
-
-def nps_interval(scores: np.ndarray, z: float = Z95) -> tuple[float, float, float]:
-    """NPS (-100..100) and its adjusted-Wald interval: add 3 to n and 3/4 to promoters
-    and to detractors (Rocks 2016).
-
-    >>> [round(v, 1) for v in nps_interval(np.array([10, 9, 8, 3, 10, 7, 9, 2, 10, 6.0]))]
-    [20.0, -30.3, 61.1]
-    """
-    n = len(scores)
-    if n == 0:
-        return NAN, NAN, NAN
-    promoters = int((scores >= 9).sum())
-    detractors = int((scores <= 6).sum())
-    n_adj = n + 3.0
-    pro, det = (promoters + 0.75) / n_adj, (detractors + 0.75) / n_adj
-    diff = pro - det
-    half = z * math.sqrt((pro + det - diff * diff) / n_adj)
-    return (
-        100.0 * (promoters - detractors) / n,
-        100 * max(-1, diff - half),
-        100 * min(1, diff + half),
-    )
-
-
 # -- the metrics of one group of rows -----------------------------------------------------------
-
-
-def _stats_module() -> Any:
-    try:
-        return importlib.import_module("ut_notebook.stats")
-    except ImportError:
-        return None
 
 
 def _measured(tasks: pd.DataFrame) -> pd.DataFrame:
@@ -139,71 +61,36 @@ def _pooled(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _pooled_metric(
+    rows: pd.DataFrame, metric: Callable[[pd.DataFrame], pd.DataFrame], column: str
+) -> tuple[float, float, float, int]:
+    """``metric`` (a :mod:`ut_notebook.stats` function) of all ``rows`` pooled:
+    ``(value, low, high, n)``, NaN and 0 when there is nothing to measure."""
+    result = metric(_pooled(rows))
+    if result.empty:
+        return NAN, NAN, NAN, 0
+    r = result.iloc[0]
+    return float(r[column]), float(r["ci_low"]), float(r["ci_high"]), int(r["n"])
+
+
 def _completion(rows: pd.DataFrame) -> tuple[float, float, float, int]:
-    rows = _measured(rows)
-    st = _stats_module()
-    if st is not None:
-        result = st.completion_rates(_pooled(rows))
-        if result.empty:
-            return NAN, NAN, NAN, 0
-        r = result.iloc[0]
-        return float(r["rate"]), float(r["ci_low"]), float(r["ci_high"]), int(r["n"])
-    reached = rows[rows["reached"].fillna(False).to_numpy(dtype=bool)]
-    success = reached["success"].astype("boolean")
-    known = success.notna().to_numpy(dtype=bool)
-    gave_up = (~known) & reached["skipped"].fillna(False).to_numpy(dtype=bool)
-    n = int(known.sum() + gave_up.sum())
-    k = int(success[known].sum())
-    low, high = adjusted_wald(k, n)
-    return (k / n if n else NAN), low, high, n
+    return _pooled_metric(_measured(rows), ut_stats.completion_rates, "rate")
 
 
 def _time(rows: pd.DataFrame) -> tuple[float, float, float, int]:
-    rows = _measured(rows)
-    st = _stats_module()
-    if st is not None:
-        result = st.time_on_task(_pooled(rows))
-        if result.empty:
-            return NAN, NAN, NAN, 0
-        r = result.iloc[0]
-        return (
-            float(r["geometric_mean"]),
-            float(r["ci_low"]),
-            float(r["ci_high"]),
-            int(r["n"]),
-        )
-    ok = (
-        rows["reached"].fillna(False).to_numpy(dtype=bool)
-        & ~rows["skipped"].fillna(False).to_numpy(dtype=bool)
-        & rows["success"].fillna(False).to_numpy(dtype=bool)
-    )
-    seconds = rows.loc[ok, "duration"].dt.total_seconds().to_numpy(dtype="float64", na_value=NAN)
-    seconds = seconds[np.isfinite(seconds) & (seconds > 0)]
-    if not len(seconds):
-        return NAN, NAN, NAN, 0
-    return (*log_t_interval(seconds), len(seconds))
+    return _pooled_metric(_measured(rows), ut_stats.time_on_task, "geometric_mean")
 
 
 def _nps(rows: pd.DataFrame) -> tuple[float, float, float, int]:
-    rows = rows[rows["type"].astype("string") == "NPS"]
-    st = _stats_module()
-    if st is not None:
-        result = st.nps(_pooled(rows))
-        if result.empty:
-            return NAN, NAN, NAN, 0
-        r = result.iloc[0]
-        return float(r["nps"]), float(r["ci_low"]), float(r["ci_high"]), int(r["n"])
-    reached = rows[rows["reached"].fillna(False).to_numpy(dtype=bool)]
-    scores = reached["nps"].astype("Float64").dropna().to_numpy(dtype="float64")
-    scores = scores[(scores >= 0) & (scores <= 10)]
-    return (*nps_interval(scores), len(scores))
+    nps_rows = rows[rows["type"].astype("string") == "NPS"]
+    return _pooled_metric(nps_rows, ut_stats.nps, "nps")
 
 
 def _qx(groups: pd.DataFrame) -> tuple[float, float, float, int]:
     rows = groups[groups["type"].astype("string") == "QX_SCORE"]
     per_session = rows.groupby("sessionId", observed=True)["qxScore"].mean().dropna()
     values = per_session.to_numpy(dtype="float64")
-    return (*mean_t_interval(values), len(values))
+    return (*_t_interval(values, 0.95), len(values))
 
 
 _TASK_METRICS: dict[str, Callable[[pd.DataFrame], tuple[float, float, float, int]]] = {
